@@ -1,0 +1,5 @@
+"""Allow `python -m diagnose`."""
+
+from diagnose.cli import main
+
+main()

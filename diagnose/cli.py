@@ -1,0 +1,202 @@
+"""The command line: parse, hand over to the engine, render, exit. No diagnosis logic lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from diagnose import __version__
+from diagnose.errors import BadInput
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Commands whose issue has not landed yet: they say so in one line and exit 3.
+PENDING: dict[str, tuple[str, str]] = {
+    "dns": ("#3", "Resolve a domain everywhere and explain what is wrong with its DNS."),
+    "ssl": ("#3", "From a domain name to the broken link: DNS, TLS chain, HTTPS."),
+    "webhooks": ("#4", "Why payment webhooks are not being processed."),
+    "env": ("#5", "Missing, empty, placeholder or misplaced environment variables."),
+    "build": ("#5", "The first causal error of a failed build log."),
+    "latency": ("#6", "Is it slow, where, and since when."),
+    "incident": ("#7", "Open, list, show and close incidents; attach diagnoses."),
+    "all": ("#8", "Every check the config enables, merged into one ranked list."),
+    "init": ("#8", "Write a commented diagnose.toml for this project."),
+    "lab": ("#8", "Keep the lab running to rehearse the runbook."),
+    "checklist": ("#11", "The runbook's pre-deploy and post-deploy checklists."),
+    "deploy": ("#11", "Record deployments as evidence for later diagnoses."),
+}
+
+
+def common_options(fn: F) -> F:
+    """Add the options every diagnosing command shares (design.md, command line contract)."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True, help="Output format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout."),
+        click.option("--timeout", type=float, default=None, help="One deadline for the whole run, in seconds [default: 10]."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file [default: ./diagnose.toml if present]."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also load the rules in DIR (repeatable)."),
+        click.option("--save-facts", type=click.Path(dir_okay=False), help="Write the gathered facts to FILE for 'diagnose replay'."),
+        click.option("--attach", metavar="INCIDENT", help="Attach the diagnosis to an incident."),
+        click.option("-v", "--verbose", is_flag=True, help="Also show inconclusive and quiet rules."),
+        click.option("--now", metavar="TIMESTAMP", help="Evaluate as of this instant (RFC 3339 or epoch)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="diagnose")
+def cli() -> None:
+    """Turn an incident into a ranked list of causes, with evidence and the commands that fix them.
+
+    Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown (bad input, or a probe failure that no
+    finding explains).
+    """
+
+
+@cli.command()
+@click.option("--url", help="Frontend base URL [default: service.url from the config].")
+@click.option("--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url].")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@common_options
+def smoke(url: str | None, convex_url: str | None, junit: str | None, **params: Any) -> None:
+    """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
+    from diagnose.commands.smoke import run_smoke
+
+    sys.exit(run_smoke(url, convex_url, junit, params))
+
+
+@cli.command()
+@click.argument("facts_file", metavar="FACTS.json")
+@common_options
+def replay(facts_file: str, **params: Any) -> None:
+    """Judge facts saved with --save-facts again, with today's rules."""
+    from diagnose.commands.replay import run_replay
+
+    sys.exit(run_replay(facts_file, params))
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the scenarios.")
+@common_options
+def demo(scenario: str | None, list_: bool, **params: Any) -> None:
+    """Start the lab on 127.0.0.1, play an incident, diagnose it, stop. Offline, in seconds."""
+    from diagnose.commands.demo import run_demo
+
+    sys.exit(run_demo(scenario, list_, params))
+
+
+@cli.group()
+def rules() -> None:
+    """List, show, lint and test rules (built-in and your own)."""
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also list the rules in DIR.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+def rules_list(**params: Any) -> None:
+    """List every rule: id, severity, title."""
+    from diagnose.commands.rules import list_rules
+
+    sys.exit(list_rules(params))
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also search DIR.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+def rules_show(rule_id: str, **params: Any) -> None:
+    """Show one rule whole: condition, message, remediation, references."""
+    from diagnose.commands.rules import show_rule
+
+    sys.exit(show_rule(rule_id, params))
+
+
+@rules.command("lint")
+@click.argument("dirs", nargs=-1, type=click.Path())
+def rules_lint(dirs: tuple[str, ...]) -> None:
+    """Check rule files: keys, operators, fact names, ids, explains. Default: the built-in rules."""
+    from diagnose.commands.rules import lint_rules
+
+    sys.exit(lint_rules(dirs))
+
+
+@rules.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path())
+@click.option("--cases", "cases_dir", type=click.Path(), help="Folder of <id>.yaml cases [default: DIR/_cases].")
+@click.option("-v", "--verbose", is_flag=True, help="Show every case, not only failures.")
+def rules_test(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> None:
+    """Run every rule's fire/quiet cases. Default: the built-in rules and fixtures/rules."""
+    from diagnose.commands.rules import test_rules
+
+    sys.exit(test_rules(dirs, cases_dir, verbose))
+
+
+@rules.command("docs")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE [default: stdout].")
+@click.option("--check", "check_file", type=click.Path(dir_okay=False), help="Exit 1 if FILE is stale.")
+def rules_docs(output: str | None, check_file: str | None) -> None:
+    """Generate the rule reference (docs/rules.md) from the rule files."""
+    from diagnose.commands.rules import rule_docs
+
+    sys.exit(rule_docs(output, check_file))
+
+
+def _pending(name: str, issue: str, summary: str) -> click.Command:
+    @click.command(
+        name,
+        help=f"{summary} (not available yet: issue {issue})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def pending(args: tuple[str, ...]) -> None:
+        raise BadInput(f"'diagnose {name}' is not available yet: issue {issue} has not landed")
+
+    return pending
+
+
+for _name, (_issue, _summary) in PENDING.items():
+    cli.add_command(_pending(_name, _issue, _summary))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; usage errors and bad input print one line and exit 3, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="diagnose", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        click.echo(f"diagnose: {exc.format_message()}{hint}", err=True)
+        sys.exit(3)
+    except click.exceptions.Abort:
+        click.echo("diagnose: aborted", err=True)
+        sys.exit(3)
+    except click.ClickException as exc:
+        click.echo(f"diagnose: {exc.format_message()}", err=True)
+        sys.exit(3)
+    except BadInput as exc:
+        click.echo(f"diagnose: {exc}", err=True)
+        sys.exit(3)
+    except KeyboardInterrupt:
+        click.echo("diagnose: interrupted", err=True)
+        sys.exit(3)
+    except BrokenPipeError:
+        sys.exit(3)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never a traceback"
+        if os.environ.get("DIAGNOSE_DEBUG"):
+            raise
+        click.echo(
+            f"diagnose: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: re-run with DIAGNOSE_DEBUG=1 and report the traceback)",
+            err=True,
+        )
+        sys.exit(3)
+    sys.exit(0)

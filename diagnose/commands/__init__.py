@@ -1,0 +1,1 @@
+"""One module per command: glue between the CLI's parameters and the engine."""

@@ -1,0 +1,16 @@
+"""diagnose replay: judge saved facts again with today's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnose.runner import finish, load_facts, make_common
+
+
+def run_replay(facts_file: str, params: dict[str, Any]) -> int:
+    """Load facts, judge them, write the report; return the exit code."""
+    from diagnose.engine.api import judge
+
+    common = make_common(params)
+    factset = load_facts(facts_file)
+    return finish(judge(factset, common.rules()), common)

@@ -1,0 +1,55 @@
+"""diagnose smoke: the runbook's smoke tests as a deploy gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from diagnose.errors import BadInput
+from diagnose.runner import Common, finish, invocation, make_common
+
+
+def check_url(value: str, option: str) -> str:
+    """Return the URL if it is an absolute http(s) URL; raise BadInput otherwise."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise BadInput(f"bad {option} {value!r}: the port is not a number from 0 to 65535") from None
+    return value
+
+
+def run_smoke(url: str | None, convex_url: str | None, junit: str | None, params: dict[str, Any]) -> int:
+    """Gather the smoke facts, judge them, write the report; return the exit code."""
+    from diagnose.engine.api import gather, judge
+
+    common: Common = make_common(params)
+    url = url or common.config.get("service", "url")
+    if not url:
+        raise BadInput("no URL: give --url https://dashtray.com or set service.url in diagnose.toml")
+    url = check_url(url, "--url")
+    convex_url = convex_url or common.config.get("service", "convex_url")
+    if convex_url:
+        convex_url = check_url(convex_url, "--convex-url")
+    rules = common.rules()
+    started = datetime.now(UTC)
+    options = {
+        "url": url,
+        "convex_url": convex_url,
+        "request_timeout": common.config.get("run", "request_timeout", 10.0),
+    }
+    factset = gather(
+        "smoke", url, ["smoke"], options, now=common.now, timeout=common.timeout, invocation=invocation()
+    )
+    diagnosis = judge(factset, rules, started)
+    code = finish(diagnosis, common)
+    if junit:
+        from diagnose.render.junit import render_junit
+        from diagnose.runner import write_text
+
+        write_text(render_junit(diagnosis, rules), Path(junit), common.redactor())
+    return code

@@ -1,0 +1,1 @@
+"""The engine: probes -> facts -> rules -> ranked findings -> Diagnosis."""

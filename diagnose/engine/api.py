@@ -1,0 +1,64 @@
+"""The library entry points: run a command's probes and judge them, or judge saved facts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from diagnose import __version__
+from diagnose.engine.evaluate import evaluate, overall_status
+from diagnose.engine.rules import Rule, load_rules
+from diagnose.engine.run import run_probes
+from diagnose.model import Diagnosis, FactSet
+from diagnose.paths import builtin_rules_dir
+from diagnose.probes import catalog, make_probe
+from diagnose.probes.base import ProbeContext
+from diagnose.timeparse import iso
+
+
+def all_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
+    """Load the built-in rules plus any user folders."""
+    return load_rules([builtin_rules_dir(), *extra_dirs], catalog())
+
+
+def judge(factset: FactSet, rules: Sequence[Rule], started: datetime | None = None) -> Diagnosis:
+    """Evaluate rules on facts (live or replayed) into a Diagnosis."""
+    findings, inconclusive, quiet, _ = evaluate(rules, factset, catalog())
+    started = started or datetime.now(UTC)
+    return Diagnosis(
+        command=factset.command,
+        target=factset.target,
+        started_at=iso(started),
+        finished_at=iso(datetime.now(UTC)),
+        status=overall_status(findings, factset),
+        findings=findings,
+        inconclusive=inconclusive,
+        quiet=quiet,
+        factset=factset,
+        tool_version=__version__,
+    )
+
+
+def gather(
+    command: str,
+    target: str,
+    probe_names: Sequence[str],
+    options: Mapping[str, Any],
+    *,
+    now: datetime,
+    timeout: float,
+    invocation: str = "",
+    secrets: Sequence[str] = (),
+) -> FactSet:
+    """Run the named probes concurrently under one deadline."""
+    ctx = ProbeContext(
+        options={**options, "timeout": timeout},
+        now=now,
+        deadline=time.monotonic() + timeout,
+        secrets=tuple(secrets),
+    )
+    outcomes, facts = run_probes([make_probe(n) for n in probe_names], ctx)
+    return FactSet(command, target, iso(now), outcomes, facts, invocation)

@@ -1,0 +1,219 @@
+"""The data model that flows through the pipeline: probe outcomes, facts, findings, the diagnosis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+SCHEMA = "diagnose/diagnosis@1"
+FACTS_SCHEMA = "diagnose/facts@1"
+
+
+class Severity(str, Enum):
+    """How bad a finding is; maps onto the Nagios exit codes."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def weight(self) -> int:
+        """Return the weight used in ranking (docs/ranking.md)."""
+        return {"critical": 100, "warning": 50, "info": 10}[self.value]
+
+
+class Confidence(str, Enum):
+    """How sure a rule is that its condition means its cause."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def weight(self) -> float:
+        """Return the factor used in ranking (docs/ranking.md)."""
+        return {"high": 1.0, "medium": 0.7, "low": 0.4}[self.value]
+
+
+class Status(str, Enum):
+    """The overall verdict; its exit code follows the Nagios plugin convention."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+    @property
+    def exit_code(self) -> int:
+        """Return 0 ok, 1 warning, 2 critical, 3 unknown."""
+        return {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[self.value]
+
+
+class ProbeStatus(str, Enum):
+    """How a probe ended."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What became of one probe: its status, how long it took, and why it failed if it did."""
+
+    name: str
+    status: ProbeStatus
+    duration_ms: float
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "duration_ms": round(self.duration_ms, 1),
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProbeOutcome:
+        """Build from the JSON form."""
+        return cls(
+            name=str(data["name"]),
+            status=ProbeStatus(data["status"]),
+            duration_ms=float(data.get("duration_ms") or 0.0),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class FactSet:
+    """Everything the probes gathered for one run: the facts and each probe's provenance."""
+
+    command: str
+    target: str
+    now: str
+    probes: tuple[ProbeOutcome, ...]
+    facts: Mapping[str, Any]
+    invocation: str = ""
+
+    def probe(self, name: str) -> ProbeOutcome | None:
+        """Return the outcome of the named probe, if it ran."""
+        return next((p for p in self.probes if p.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form written by --save-facts."""
+        return {
+            "schema": FACTS_SCHEMA,
+            "command": self.command,
+            "target": self.target,
+            "now": self.now,
+            "invocation": self.invocation,
+            "probes": [p.to_json() for p in self.probes],
+            "facts": dict(self.facts),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FactSet:
+        """Build from the JSON form; raises KeyError/ValueError/TypeError on a malformed one."""
+        if data.get("schema") != FACTS_SCHEMA:
+            raise ValueError(f"schema is {data.get('schema')!r}, expected {FACTS_SCHEMA!r}")
+        facts = data["facts"]
+        if not isinstance(facts, dict):
+            raise TypeError("'facts' is not an object")
+        return cls(
+            command=str(data["command"]),
+            target=str(data.get("target", "")),
+            now=str(data["now"]),
+            probes=tuple(ProbeOutcome.from_json(p) for p in data["probes"]),
+            facts=facts,
+            invocation=str(data.get("invocation", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that fired: the cause, its evidence, how to fix it, and what it explains."""
+
+    id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    score: float
+    message: str
+    evidence: tuple[str, ...] = ()
+    remediation: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    explains: tuple[Finding, ...] = ()
+    rank: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form (design.md: findings in rank order)."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "score": self.score,
+            "message": self.message,
+            "evidence": list(self.evidence),
+            "remediation": list(self.remediation),
+            "commands": list(self.commands),
+            "references": list(self.references),
+            "explains": [
+                {"id": e.id, "title": e.title, "severity": e.severity.value, "message": e.message}
+                for e in self.explains
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Inconclusive:
+    """A rule that could not be judged, and why (never silently "ok")."""
+
+    id: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the JSON form."""
+        return {"id": self.id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The result of one run: ranked findings, what could not be judged, and the facts behind it."""
+
+    command: str
+    target: str
+    started_at: str
+    finished_at: str
+    status: Status
+    findings: tuple[Finding, ...]
+    inconclusive: tuple[Inconclusive, ...]
+    quiet: tuple[str, ...]
+    factset: FactSet
+    tool_version: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form described by docs/schema/diagnosis.schema.json."""
+        return {
+            "schema": SCHEMA,
+            "tool": {"name": "diagnose", "version": self.tool_version},
+            "command": self.command,
+            "target": self.target,
+            "invocation": self.factset.invocation,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "status": self.status.value,
+            "findings": [f.to_json() for f in self.findings],
+            "inconclusive": [i.to_json() for i in self.inconclusive],
+            "quiet": list(self.quiet),
+            "notes": list(self.notes),
+            "probes": [p.to_json() for p in self.factset.probes],
+            "facts": dict(self.factset.facts),
+        }

@@ -1,0 +1,28 @@
+"""Renderers: pure functions from a Diagnosis to text. Colour is decided by the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from diagnose.model import Diagnosis
+from diagnose.render.json_out import render_json
+from diagnose.render.markdown import render_markdown
+from diagnose.render.text import render_text
+
+
+class OutputFormat(str, Enum):
+    """The formats every diagnosing command can write."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def renderer(fmt: OutputFormat, *, color: bool = False, verbose: bool = False) -> Callable[[Diagnosis], str]:
+    """Return the renderer for a format."""
+    if fmt is OutputFormat.JSON:
+        return render_json
+    if fmt is OutputFormat.MARKDOWN:
+        return lambda d: render_markdown(d, verbose=verbose)
+    return lambda d: render_text(d, color=color, verbose=verbose)

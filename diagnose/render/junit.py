@@ -1,0 +1,37 @@
+"""JUnit XML for CI: one test case per rule judged; a finding is a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+from diagnose.engine.rules import Rule
+from diagnose.model import Diagnosis, Finding
+
+
+def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
+    """Return a JUnit XML document: failures for findings, errors for inconclusive rules."""
+    titles = {r.id: r.title for r in rules}
+    fired: list[Finding] = []
+    for f in diagnosis.findings:
+        fired.append(f)
+        fired.extend(f.explains)
+    suite = ET.Element(
+        "testsuite",
+        name=f"diagnose {diagnosis.command}",
+        tests=str(len(fired) + len(diagnosis.inconclusive) + len(diagnosis.quiet)),
+        failures=str(len(fired)),
+        errors=str(len(diagnosis.inconclusive)),
+        timestamp=diagnosis.started_at,
+    )
+    for f in fired:
+        case = ET.SubElement(suite, "testcase", classname=f.id.split(".")[0], name=f"{f.id}: {f.title}")
+        failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
+        failure.text = "\n".join([*f.evidence, "", *f.remediation, *(f"$ {c}" for c in f.commands)])
+    for item in diagnosis.inconclusive:
+        case = ET.SubElement(suite, "testcase", classname=item.id.split(".")[0], name=f"{item.id}: {titles.get(item.id, '')}")
+        ET.SubElement(case, "error", message=item.reason, type="inconclusive")
+    for rid in diagnosis.quiet:
+        ET.SubElement(suite, "testcase", classname=rid.split(".")[0], name=f"{rid}: {titles.get(rid, '')}")
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

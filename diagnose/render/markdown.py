@@ -1,0 +1,74 @@
+"""Markdown output, ready to paste into an incident or a GitHub issue."""
+
+from __future__ import annotations
+
+from diagnose.model import Diagnosis, Finding
+
+_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "ok": "🟢", "unknown": "⚪"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
+    """Return the report as Markdown: summary table, findings, how to re-run."""
+    d = diagnosis
+    out = [
+        f"## {_ICON[d.status.value]} diagnose {d.command} `{d.target}`: **{d.status.value.upper()}**",
+        "",
+        f"Run {d.started_at} – {d.finished_at} with diagnose {d.tool_version}. "
+        f"{len(d.findings)} finding(s), {len(d.inconclusive)} inconclusive, {len(d.quiet)} quiet.",
+        "",
+    ]
+    if d.findings:
+        out += ["| # | Severity | Rule | What | Explains |", "|---|---|---|---|---|"]
+        for f in d.findings:
+            explains = ", ".join(e.id for e in f.explains) or ""
+            out.append(
+                f"| {f.rank} | {_ICON[f.severity.value]} {f.severity.value} | `{f.id}` "
+                f"| {_cell(f.title)} | {explains} |"
+            )
+        out.append("")
+    for f in d.findings:
+        out += _finding(f)
+    if d.inconclusive:
+        out += ["### Inconclusive", ""]
+        out += [f"- `{i.id}`: {_cell(i.reason)}" for i in d.inconclusive]
+        out.append("")
+    if verbose and d.quiet:
+        out += ["### Checked and quiet", "", ", ".join(f"`{q}`" for q in d.quiet), ""]
+    out += ["### Probes", "", "| Probe | Status | ms | Error |", "|---|---|---|---|"]
+    out += [
+        f"| {p.name} | {p.status.value} | {p.duration_ms:.0f} | {_cell(p.error or '')} |"
+        for p in d.factset.probes
+    ]
+    out += ["", "### Re-run", "", "```sh"]
+    if d.factset.invocation:
+        out.append(d.factset.invocation)
+    out += ["# or judge the saved facts again with today's rules:", "diagnose replay facts.json", "```", ""]
+    return "\n".join(out)
+
+
+def _finding(f: Finding) -> list[str]:
+    out = [
+        f"### {f.rank}. {_ICON[f.severity.value]} `{f.id}`: {f.title}",
+        "",
+        f"{f.message}",
+        "",
+        f"Severity **{f.severity.value}**, confidence {f.confidence.value}, score {f.score:g}.",
+        "",
+    ]
+    if f.evidence:
+        out += ["**Evidence**", ""] + [f"- `{e}`" for e in f.evidence] + [""]
+    if f.explains:
+        out += ["**Explains**", ""]
+        out += [f"- `{e.id}` ({e.severity.value}): {e.message}" for e in f.explains]
+        out.append("")
+    if f.remediation:
+        out += ["**Fix**", ""] + [f"{i}. {s}" for i, s in enumerate(f.remediation, 1)] + [""]
+    if f.commands:
+        out += ["```sh", *f.commands, "```", ""]
+    if f.references:
+        out += ["References: " + ", ".join(f"<{r}>" for r in f.references), ""]
+    return out
