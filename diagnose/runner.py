@@ -54,8 +54,12 @@ class Common:
             raise BadInput(f"rule error: {exc.problems[0]}{suffix}") from None
 
 
-def make_common(params: Mapping[str, Any]) -> Common:
-    """Build Common from click's parameters, validating each."""
+def make_common(params: Mapping[str, Any], secret_env: Sequence[str] = ()) -> Common:
+    """Build Common from click's parameters, validating each.
+
+    `secret_env` names extra environment variables whose values must never be written
+    (e.g. the one given to --secret-env).
+    """
     config = load_config(params.get("config_path"))
     timeout = params.get("timeout")
     if timeout is None:
@@ -81,6 +85,7 @@ def make_common(params: Mapping[str, Any]) -> Common:
         verbose=bool(params.get("verbose")),
         now=now,
         now_given=bool(now_text),
+        extra_secret_env=tuple(secret_env),
     )
 
 
