@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from diagnose import __version__
 from diagnose.errors import BadInput
 
-F = TypeVar("F", bound=Callable[..., Any])
+# name -> "module:attribute" of a click command. Each command module imports only click and the
+# standard library at top level, so listing them for --help stays fast.
+COMMANDS: dict[str, str] = {
+    "smoke": "diagnose.commands.smoke:command",
+    "replay": "diagnose.commands.replay:command",
+    "demo": "diagnose.commands.demo:command",
+}
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
@@ -32,25 +38,24 @@ PENDING: dict[str, tuple[str, str]] = {
 }
 
 
-def common_options(fn: F) -> F:
-    """Add the options every diagnosing command shares (design.md, command line contract)."""
-    options = [
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True, help="Output format."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout."),
-        click.option("--timeout", type=float, default=None, help="One deadline for the whole run, in seconds [default: 10]."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file [default: ./diagnose.toml if present]."),
-        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also load the rules in DIR (repeatable)."),
-        click.option("--save-facts", type=click.Path(dir_okay=False), help="Write the gathered facts to FILE for 'diagnose replay'."),
-        click.option("--attach", metavar="INCIDENT", help="Attach the diagnosis to an incident."),
-        click.option("-v", "--verbose", is_flag=True, help="Also show inconclusive and quiet rules."),
-        click.option("--now", metavar="TIMESTAMP", help="Evaluate as of this instant (RFC 3339 or epoch)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+class _LazyGroup(click.Group):
+    """A group whose commands live in their own modules, imported when named."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            found: click.Command = getattr(importlib.import_module(module), attr)
+            return found
+        return super().get_command(ctx, cmd_name)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="diagnose")
 def cli() -> None:
     """Turn an incident into a ranked list of causes, with evidence and the commands that fix them.
@@ -60,46 +65,15 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@click.option("--url", help="Frontend base URL [default: service.url from the config].")
-@click.option("--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url].")
-@click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
-@common_options
-def smoke(url: str | None, convex_url: str | None, junit: str | None, **params: Any) -> None:
-    """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
-    from diagnose.commands.smoke import run_smoke
-
-    sys.exit(run_smoke(url, convex_url, junit, params))
-
-
-@cli.command()
-@click.argument("facts_file", metavar="FACTS.json")
-@common_options
-def replay(facts_file: str, **params: Any) -> None:
-    """Judge facts saved with --save-facts again, with today's rules."""
-    from diagnose.commands.replay import run_replay
-
-    sys.exit(run_replay(facts_file, params))
-
-
-@cli.command()
-@click.argument("scenario", required=False)
-@click.option("--list", "list_", is_flag=True, help="List the scenarios.")
-@common_options
-def demo(scenario: str | None, list_: bool, **params: Any) -> None:
-    """Start the lab on 127.0.0.1, play an incident, diagnose it, stop. Offline, in seconds."""
-    from diagnose.commands.demo import run_demo
-
-    sys.exit(run_demo(scenario, list_, params))
-
-
 @cli.group()
 def rules() -> None:
     """List, show, lint and test rules (built-in and your own)."""
 
 
 @rules.command("list")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also list the rules in DIR.")
+@click.option(
+    "--rules", "rules_dirs", multiple=True, type=click.Path(), help="Also list the rules in DIR."
+)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 def rules_list(**params: Any) -> None:
     """List every rule: id, severity, title."""
@@ -130,7 +104,12 @@ def rules_lint(dirs: tuple[str, ...]) -> None:
 
 @rules.command("test")
 @click.argument("dirs", nargs=-1, type=click.Path())
-@click.option("--cases", "cases_dir", type=click.Path(), help="Folder of <id>.yaml cases [default: DIR/_cases].")
+@click.option(
+    "--cases",
+    "cases_dir",
+    type=click.Path(),
+    help="Folder of <id>.yaml cases [default: DIR/_cases].",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show every case, not only failures.")
 def rules_test(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> None:
     """Run every rule's fire/quiet cases. Default: the built-in rules and fixtures/rules."""
@@ -140,8 +119,12 @@ def rules_test(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> N
 
 
 @rules.command("docs")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE [default: stdout].")
-@click.option("--check", "check_file", type=click.Path(dir_okay=False), help="Exit 1 if FILE is stale.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE [default: stdout]."
+)
+@click.option(
+    "--check", "check_file", type=click.Path(dir_okay=False), help="Exit 1 if FILE is stale."
+)
 def rules_docs(output: str | None, check_file: str | None) -> None:
     """Generate the rule reference (docs/rules.md) from the rule files."""
     from diagnose.commands.rules import rule_docs

@@ -90,7 +90,9 @@ def load_config(path: Path | None) -> Config:
         raise BadInput(f"config {path}: {exc}") from None
     for section, table in data.items():
         if section not in SCHEMA:
-            raise BadInput(f"config {path}: unknown section [{section}] (known: {', '.join(SCHEMA)})")
+            raise BadInput(
+                f"config {path}: unknown section [{section}] (known: {', '.join(SCHEMA)})"
+            )
         if not isinstance(table, dict):
             raise BadInput(f"config {path}: [{section}] must be a table")
         for key, value in table.items():

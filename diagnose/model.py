@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 SCHEMA = "diagnose/diagnosis@1"
 FACTS_SCHEMA = "diagnose/facts@1"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is; maps onto the Nagios exit codes."""
 
     CRITICAL = "critical"
@@ -24,7 +24,7 @@ class Severity(str, Enum):
         return {"critical": 100, "warning": 50, "info": 10}[self.value]
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     """How sure a rule is that its condition means its cause."""
 
     HIGH = "high"
@@ -37,7 +37,7 @@ class Confidence(str, Enum):
         return {"high": 1.0, "medium": 0.7, "low": 0.4}[self.value]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """The overall verdict; its exit code follows the Nagios plugin convention."""
 
     OK = "ok"
@@ -51,7 +51,7 @@ class Status(str, Enum):
         return {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[self.value]
 
 
-class ProbeStatus(str, Enum):
+class ProbeStatus(StrEnum):
     """How a probe ended."""
 
     OK = "ok"

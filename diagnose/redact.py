@@ -19,7 +19,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # user:password@ in URLs
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), r"\1" + MASK + "@"),
     # Convex deploy keys: prod:name|token, preview:team:project|token, project:...|token
-    (re.compile(r"\b(prod|preview|dev|project):[A-Za-z0-9_:-]+\|[A-Za-z0-9+/=_-]{8,}"), r"\1:" + MASK),
+    (
+        re.compile(r"\b(prod|preview|dev|project):[A-Za-z0-9_:-]+\|[A-Za-z0-9+/=_-]{8,}"),
+        r"\1:" + MASK,
+    ),
     # webhook-signature values: v1,<base64>
     (re.compile(r"\bv1,[A-Za-z0-9+/]{20,}={0,2}"), "v1," + MASK),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,})"), "gh_" + MASK),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from diagnose.errors import BadInput
+from diagnose.options import common_options
 from diagnose.runner import finish, make_common
 
 DEFAULT_SCENARIO = "cf-522"
@@ -44,3 +46,12 @@ def run_demo(scenario: str | None, list_: bool, params: dict[str, Any]) -> int:
         )
         diagnosis = judge(factset, rules, started)
     return finish(diagnosis, common)
+
+
+@click.command("demo")
+@click.argument("scenario", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the scenarios.")
+@common_options
+def command(scenario: str | None, list_: bool, **params: Any) -> None:
+    """Start the lab on 127.0.0.1, play an incident, diagnose it, stop. Offline, in seconds."""
+    sys.exit(run_demo(scenario, list_, params))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import click
+
+from diagnose.options import common_options
 from diagnose.runner import finish, load_facts, make_common
 
 
@@ -14,3 +18,11 @@ def run_replay(facts_file: str, params: dict[str, Any]) -> int:
     common = make_common(params)
     factset = load_facts(facts_file)
     return finish(judge(factset, common.rules()), common)
+
+
+@click.command("replay")
+@click.argument("facts_file", metavar="FACTS.json")
+@common_options
+def command(facts_file: str, **params: Any) -> None:
+    """Judge facts saved with --save-facts again, with today's rules."""
+    sys.exit(run_replay(facts_file, params))

@@ -57,7 +57,9 @@ def lint_rules(dirs: tuple[str, ...]) -> int:
     paths = _dirs(dirs)
     # A user folder is linted together with the built-ins so that `explains` may point at them.
     roots = paths if not dirs else [builtin_rules_dir(), *paths]
-    problems = [p for p in lint(roots, catalog()) if not dirs or any(_under(p.path, d) for d in paths)]
+    problems = [
+        p for p in lint(roots, catalog()) if not dirs or any(_under(p.path, d) for d in paths)
+    ]
     for problem in problems:
         click.echo(str(problem))
     count = sum(len(list(p.rglob("*.yaml"))) for p in paths)
@@ -90,8 +92,13 @@ def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> i
     failed = [r for r in results if not r.passed]
     for r in results if verbose else failed:
         mark = "ok  " if r.passed else "FAIL"
-        click.echo(f"{mark} {r.rule_id}: {r.name}: expected {r.expect}, got {r.got}" + (f" ({r.detail})" if r.detail and not r.passed else ""))
-    click.echo(f"rules test: {len(results) - len(failed)} passed, {len(failed)} failed ({len(rules)} rules)")
+        click.echo(
+            f"{mark} {r.rule_id}: {r.name}: expected {r.expect}, got {r.got}"
+            + (f" ({r.detail})" if r.detail and not r.passed else "")
+        )
+    click.echo(
+        f"rules test: {len(results) - len(failed)} passed, {len(failed)} failed ({len(rules)} rules)"
+    )
     return 1 if failed else 0
 
 
@@ -104,7 +111,9 @@ def rule_docs(output: str | None, check_file: str | None) -> int:
     if check_file:
         current = Path(check_file).read_text(encoding="utf-8") if Path(check_file).exists() else ""
         if current != text:
-            click.echo(f"{check_file} is stale: run 'diagnose rules docs -o {check_file}'", err=True)
+            click.echo(
+                f"{check_file} is stale: run 'diagnose rules docs -o {check_file}'", err=True
+            )
             return 1
         return 0
     if output:

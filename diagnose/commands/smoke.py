@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
+
 from diagnose.errors import BadInput
+from diagnose.options import common_options
 from diagnose.runner import Common, finish, invocation, make_common
 
 
@@ -15,22 +19,30 @@ def check_url(value: str, option: str) -> str:
     """Return the URL if it is an absolute http(s) URL; raise BadInput otherwise."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com")
+        raise BadInput(
+            f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com"
+        )
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise BadInput(f"bad {option} {value!r}: the port is not a number from 0 to 65535") from None
+        raise BadInput(
+            f"bad {option} {value!r}: the port is not a number from 0 to 65535"
+        ) from None
     return value
 
 
-def run_smoke(url: str | None, convex_url: str | None, junit: str | None, params: dict[str, Any]) -> int:
+def run_smoke(
+    url: str | None, convex_url: str | None, junit: str | None, params: dict[str, Any]
+) -> int:
     """Gather the smoke facts, judge them, write the report; return the exit code."""
     from diagnose.engine.api import gather, judge
 
     common: Common = make_common(params)
     url = url or common.config.get("service", "url")
     if not url:
-        raise BadInput("no URL: give --url https://dashtray.com or set service.url in diagnose.toml")
+        raise BadInput(
+            "no URL: give --url https://dashtray.com or set service.url in diagnose.toml"
+        )
     url = check_url(url, "--url")
     convex_url = convex_url or common.config.get("service", "convex_url")
     if convex_url:
@@ -43,7 +55,13 @@ def run_smoke(url: str | None, convex_url: str | None, junit: str | None, params
         "request_timeout": common.config.get("run", "request_timeout", 10.0),
     }
     factset = gather(
-        "smoke", url, ["smoke"], options, now=common.now, timeout=common.timeout, invocation=invocation()
+        "smoke",
+        url,
+        ["smoke"],
+        options,
+        now=common.now,
+        timeout=common.timeout,
+        invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started)
     code = finish(diagnosis, common)
@@ -53,3 +71,17 @@ def run_smoke(url: str | None, convex_url: str | None, junit: str | None, params
 
         write_text(render_junit(diagnosis, rules), Path(junit), common.redactor())
     return code
+
+
+@click.command("smoke")
+@click.option("--url", help="Frontend base URL [default: service.url from the config].")
+@click.option(
+    "--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url]."
+)
+@click.option(
+    "--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE."
+)
+@common_options
+def command(url: str | None, convex_url: str | None, junit: str | None, **params: Any) -> None:
+    """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
+    sys.exit(run_smoke(url, convex_url, junit, params))

@@ -102,10 +102,14 @@ def run_case(
     factset = FactSet("rules-test", rule.id, "1970-01-01T00:00:00Z", probes, facts)
     verdict = judge(rule, factset, providers)
     detail = "; ".join(verdict.evidence) or verdict.reason
-    return CaseResult(rule.id, str(case.get("name", "?")), str(case["expect"]), verdict.state, detail)
+    return CaseResult(
+        rule.id, str(case.get("name", "?")), str(case["expect"]), verdict.state, detail
+    )
 
 
-def run_all(rules: Sequence[Rule], cases_dir: Path, providers: Mapping[str, str]) -> list[CaseResult]:
+def run_all(
+    rules: Sequence[Rule], cases_dir: Path, providers: Mapping[str, str]
+) -> list[CaseResult]:
     """Run every case of every rule; a rule without a fire and a quiet case is a failure."""
     results: list[CaseResult] = []
     for rule in rules:
@@ -118,11 +122,19 @@ def run_all(rules: Sequence[Rule], cases_dir: Path, providers: Mapping[str, str]
         for kind in ("fire", "quiet"):
             if kind not in kinds:
                 results.append(
-                    CaseResult(rule.id, f"needs a '{kind}' case", kind, "missing", str(cases_path(cases_dir, rule.id)))
+                    CaseResult(
+                        rule.id,
+                        f"needs a '{kind}' case",
+                        kind,
+                        "missing",
+                        str(cases_path(cases_dir, rule.id)),
+                    )
                 )
         for case in cases:
             try:
                 results.append(run_case(rule, case, cases_dir, providers))
             except CaseFileError as exc:
-                results.append(CaseResult(rule.id, str(case.get("name")), case["expect"], "error", str(exc)))
+                results.append(
+                    CaseResult(rule.id, str(case.get("name")), case["expect"], "error", str(exc))
+                )
     return results

@@ -52,10 +52,10 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
     get = fact_getter(factset, providers)
     verdict, evidence = rule.when.evaluate(get)
     if verdict is None:
-        failed = [
-            p for p in factset.probes if p.name in needed and p.status is not ProbeStatus.OK
-        ]
-        why = "; ".join(f"probe {p.name} {p.status.value}: {p.error or 'no detail'}" for p in failed)
+        failed = [p for p in factset.probes if p.name in needed and p.status is not ProbeStatus.OK]
+        why = "; ".join(
+            f"probe {p.name} {p.status.value}: {p.error or 'no detail'}" for p in failed
+        )
         return Verdict(rule, "inconclusive", reason=why or "facts missing")
     if not verdict:
         return Verdict(rule, "quiet")
@@ -141,9 +141,7 @@ def rank(fired: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple
 
 def overall_status(findings: Iterable[Finding], factset: FactSet) -> Status:
     """Return critical/warning from the findings, unknown when a probe failed unexplained, else ok."""
-    severities = {f.severity for f in findings} | {
-        e.severity for f in findings for e in f.explains
-    }
+    severities = {f.severity for f in findings} | {e.severity for f in findings for e in f.explains}
     if Severity.CRITICAL in severities:
         return Status.CRITICAL
     if Severity.WARNING in severities:

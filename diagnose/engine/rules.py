@@ -138,7 +138,9 @@ def _read(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
 
 
-def check_rule(path: Path, root: Path, known_facts: Iterable[str] | None = None) -> list[LintProblem]:
+def check_rule(
+    path: Path, root: Path, known_facts: Iterable[str] | None = None
+) -> list[LintProblem]:
     """Return every problem in one rule file (empty when it is sound)."""
     problems: list[LintProblem] = []
 
@@ -158,7 +160,9 @@ def check_rule(path: Path, root: Path, known_facts: Iterable[str] | None = None)
     if not ID_RX.match(expected_id):
         bad(1, f"path gives id {expected_id!r}: use lowercase-kebab names in one folder")
     if "id" in doc and doc["id"] != expected_id:
-        bad(_line(doc, "id"), f"id {doc['id']!r} does not match its path (expected {expected_id!r})")
+        bad(
+            _line(doc, "id"), f"id {doc['id']!r} does not match its path (expected {expected_id!r})"
+        )
     for key in doc:
         if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
             bad(_line(doc, key), f"unknown key {key!r}")
@@ -191,7 +195,9 @@ def check_rule(path: Path, root: Path, known_facts: Iterable[str] | None = None)
         if rule is not None:
             for fact in sorted(rule.facts()):
                 if not fact_known(fact, known):
-                    bad(_fact_line(path, fact), f"unknown fact name {fact!r} (no probe provides it)")
+                    bad(
+                        _fact_line(path, fact), f"unknown fact name {fact!r} (no probe provides it)"
+                    )
     del cond
     return problems
 
@@ -270,7 +276,11 @@ def _check_explains(rules: list[Rule], ids: set[str]) -> list[LintProblem]:
         for target in rule.explains:
             if target not in ids:
                 problems.append(
-                    LintProblem(rule.path, _fact_line(rule.path, target), f"explains unknown rule {target!r}")
+                    LintProblem(
+                        rule.path,
+                        _fact_line(rule.path, target),
+                        f"explains unknown rule {target!r}",
+                    )
                 )
         if _reaches(graph, rule.id, rule.id):
             problems.append(LintProblem(rule.path, 1, "explains forms a cycle back to itself"))

@@ -164,7 +164,9 @@ def serve(scenario: str = "healthy") -> Iterator[RunningApp]:
         raise KeyError(scenario)
     state = LabState(scenario=scenario)
     server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         host, port = server.server_address[:2]

@@ -74,14 +74,19 @@ class SmokeProbe:
             _Check("auth", "POST", urljoin(url.rstrip("/") + "/", "api/auth/signin"), SIGNIN_BODY),
         ]
         if convex_url:
-            checks.append(_Check("health", "GET", urljoin(str(convex_url).rstrip("/") + "/", "api/health")))
+            checks.append(
+                _Check("health", "GET", urljoin(str(convex_url).rstrip("/") + "/", "api/health"))
+            )
         else:
             sink.put("smoke.health.checked", False)
         cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
         verify: Any = ctx.options.get("ca_file") or True
-        with httpx.Client(
-            verify=verify, headers={"user-agent": USER_AGENT}, follow_redirects=False
-        ) as client, ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        with (
+            httpx.Client(
+                verify=verify, headers={"user-agent": USER_AGENT}, follow_redirects=False
+            ) as client,
+            ThreadPoolExecutor(max_workers=len(checks)) as pool,
+        ):
             results = pool.map(lambda c: (c, _send(client, c, ctx.remaining(cap))), checks)
             for check, facts in results:
                 sink.update({f"smoke.{check.name}.{k}": v for k, v in facts.items()})

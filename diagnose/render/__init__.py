@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 
 from diagnose.model import Diagnosis
 from diagnose.render.json_out import render_json
@@ -11,7 +11,7 @@ from diagnose.render.markdown import render_markdown
 from diagnose.render.text import render_text
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """The formats every diagnosing command can write."""
 
     TEXT = "text"
@@ -19,7 +19,9 @@ class OutputFormat(str, Enum):
     MARKDOWN = "markdown"
 
 
-def renderer(fmt: OutputFormat, *, color: bool = False, verbose: bool = False) -> Callable[[Diagnosis], str]:
+def renderer(
+    fmt: OutputFormat, *, color: bool = False, verbose: bool = False
+) -> Callable[[Diagnosis], str]:
     """Return the renderer for a format."""
     if fmt is OutputFormat.JSON:
         return render_json

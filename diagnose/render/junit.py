@@ -25,13 +25,24 @@ def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
         timestamp=diagnosis.started_at,
     )
     for f in fired:
-        case = ET.SubElement(suite, "testcase", classname=f.id.split(".")[0], name=f"{f.id}: {f.title}")
+        case = ET.SubElement(
+            suite, "testcase", classname=f.id.split(".")[0], name=f"{f.id}: {f.title}"
+        )
         failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
         failure.text = "\n".join([*f.evidence, "", *f.remediation, *(f"$ {c}" for c in f.commands)])
     for item in diagnosis.inconclusive:
-        case = ET.SubElement(suite, "testcase", classname=item.id.split(".")[0], name=f"{item.id}: {titles.get(item.id, '')}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=item.id.split(".")[0],
+            name=f"{item.id}: {titles.get(item.id, '')}",
+        )
         ET.SubElement(case, "error", message=item.reason, type="inconclusive")
     for rid in diagnosis.quiet:
-        ET.SubElement(suite, "testcase", classname=rid.split(".")[0], name=f"{rid}: {titles.get(rid, '')}")
+        ET.SubElement(
+            suite, "testcase", classname=rid.split(".")[0], name=f"{rid}: {titles.get(rid, '')}"
+        )
     ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )

@@ -46,7 +46,12 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
     out += ["", "### Re-run", "", "```sh"]
     if d.factset.invocation:
         out.append(d.factset.invocation)
-    out += ["# or judge the saved facts again with today's rules:", "diagnose replay facts.json", "```", ""]
+    out += [
+        "# or judge the saved facts again with today's rules:",
+        "diagnose replay facts.json",
+        "```",
+        "",
+    ]
     return "\n".join(out)
 
 

@@ -18,12 +18,20 @@ def render_rule_docs(rules: Sequence[Rule]) -> str:
     ]
     ordered = sorted(rules, key=lambda r: r.id)
     out += ["| id | severity | confidence | title |", "|---|---|---|---|"]
-    out += [f"| [`{r.id}`](#{r.id.replace('.', '')}) | {r.severity.value} | {r.confidence.value} | {r.title} |" for r in ordered]
+    out += [
+        f"| [`{r.id}`](#{r.id.replace('.', '')}) | {r.severity.value} | {r.confidence.value} | {r.title} |"
+        for r in ordered
+    ]
     out.append("")
     for family, members in groupby(ordered, key=lambda r: r.family):
         out += [f"## {family}", ""]
         for r in members:
-            out += [f"### {r.id}", "", f"**{r.title}** — {r.severity.value}, {r.confidence.value} confidence.", ""]
+            out += [
+                f"### {r.id}",
+                "",
+                f"**{r.title}** — {r.severity.value}, {r.confidence.value} confidence.",
+                "",
+            ]
             if r.description:
                 out += [r.description.strip(), ""]
             out += [f"Message: {r.message.strip()}", ""]

@@ -65,7 +65,9 @@ def render_text(diagnosis: Diagnosis, *, color: bool = False, verbose: bool = Fa
 
 def _finding(f: Finding, paint: Callable[[str, str], str]) -> list[str]:
     tag = paint(f"[{f.severity.value.upper()}]", f.severity.value)
-    out = [f"{f.rank}. {tag} {paint(f.id, 'bold')}: {f.title}  (score {f.score:g}, {f.confidence.value} confidence)"]
+    out = [
+        f"{f.rank}. {tag} {paint(f.id, 'bold')}: {f.title}  (score {f.score:g}, {f.confidence.value} confidence)"
+    ]
     out.append(f"   {f.message}")
     if f.evidence:
         out.append("   evidence:")

@@ -1,0 +1,65 @@
+"""The options every diagnosing command shares (design.md, command line contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def common_options(fn: F) -> F:
+    """Add the options every diagnosing command shares (design.md, command line contract)."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json", "markdown"]),
+            default="text",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False),
+            help="Write the report to FILE instead of stdout.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=None,
+            help="One deadline for the whole run, in seconds [default: 10].",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            help="Config file [default: ./diagnose.toml if present].",
+        ),
+        click.option(
+            "--rules",
+            "rules_dirs",
+            multiple=True,
+            type=click.Path(),
+            help="Also load the rules in DIR (repeatable).",
+        ),
+        click.option(
+            "--save-facts",
+            type=click.Path(dir_okay=False),
+            help="Write the gathered facts to FILE for 'diagnose replay'.",
+        ),
+        click.option("--attach", metavar="INCIDENT", help="Attach the diagnosis to an incident."),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="Also show inconclusive and quiet rules."
+        ),
+        click.option(
+            "--now", metavar="TIMESTAMP", help="Evaluate as of this instant (RFC 3339 or epoch)."
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
