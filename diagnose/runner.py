@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -68,7 +69,7 @@ def make_common(params: Mapping[str, Any], secret_env: Sequence[str] = ()) -> Co
         raise BadInput(f"bad --timeout {timeout!r}: give seconds between 0 and 3600")
     now_text = params.get("now")
     now = parse_instant(now_text) if now_text else datetime.now(UTC)
-    if params.get("attach"):
+    if params.get("attach") and importlib.util.find_spec("diagnose.incidents") is None:
         raise BadInput("--attach: incidents are not available yet (issue #7 has not landed)")
     rules_dirs = tuple(Path(p) for p in params.get("rules_dirs") or ())
     for d in rules_dirs:
@@ -154,4 +155,10 @@ def finish(diagnosis: Diagnosis, common: Common) -> int:
     write_text(text, common.output, redactor)
     if common.save_facts is not None:
         save_facts(diagnosis.factset, common.save_facts, redactor)
+    if common.attach:
+        # The incident package owns where and how (local log, GitHub, Slack...); it is handed
+        # the redactor so that nothing it stores or sends can carry a secret.
+        from diagnose.incidents.attach import attach_diagnosis
+
+        attach_diagnosis(diagnosis, common.attach, common.config, redactor)
     return diagnosis.status.exit_code
