@@ -153,7 +153,10 @@ def check_rule(
         return [LintProblem(path, 1, f"cannot read: {exc}")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return [LintProblem(path, mark.line + 1 if mark else 1, f"invalid YAML: {exc}")]
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        detail = f"{what} ({context})" if context else what
+        return [LintProblem(path, mark.line + 1 if mark else 1, f"invalid YAML: {detail}")]
     if not isinstance(doc, Mapping):
         return [LintProblem(path, 1, "a rule file must hold one mapping")]
     expected_id = rule_id_for(path, root)
