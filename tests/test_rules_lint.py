@@ -51,7 +51,7 @@ def test_good_user_rule_lints_clean(tmp_path: Path) -> None:
         (GOOD + "explains: [smoke.nope]\n", 8, "explains unknown rule 'smoke.nope'"),
         (GOOD + "id: mine.other\n", 8, "does not match its path"),
         (GOOD.replace("remediation:", "remedy:"), 6, "unknown key 'remedy'"),
-        ("title: [unclosed\n", 2, "invalid YAML: expected"),
+        ("title: [unclosed\n", 2, "invalid YAML:"),
     ],
 )
 def test_lint_reports_problem_with_line(tmp_path: Path, text: str, line: int, needle: str) -> None:

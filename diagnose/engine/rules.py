@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,12 @@ class LintProblem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when present (about 10x faster: rule loading is on every run's path), with
+# the safe constructor either way.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
     """A safe loader that remembers the line of every mapping key."""
 
 
@@ -116,13 +121,11 @@ def _line_of_path(doc: Any, cond_path: str) -> int:
     return line
 
 
-def load_rule(path: Path, root: Path, known_facts: Iterable[str] | None = None) -> Rule:
+def load_rule(path: Path, root: Path, known_facts: Container[str] | None = None) -> Rule:
     """Load and validate one rule file; raise RuleFileError listing every problem."""
-    problems = check_rule(path, root, known_facts)
-    if problems:
-        raise RuleFileError(problems)
-    rule = _build(path, root, _read(path))
-    assert rule is not None
+    problems, rule = _check(path, root, known_facts)
+    if problems or rule is None:
+        raise RuleFileError(problems or [LintProblem(path, 1, "not a rule")])
     return rule
 
 
@@ -139,9 +142,16 @@ def _read(path: Path) -> Any:
 
 
 def check_rule(
-    path: Path, root: Path, known_facts: Iterable[str] | None = None
+    path: Path, root: Path, known_facts: Container[str] | None = None
 ) -> list[LintProblem]:
     """Return every problem in one rule file (empty when it is sound)."""
+    return _check(path, root, known_facts)[0]
+
+
+def _check(
+    path: Path, root: Path, known_facts: Container[str] | None
+) -> tuple[list[LintProblem], Rule | None]:
+    """Read one rule file once: its problems, and the rule when there are none."""
     problems: list[LintProblem] = []
 
     def bad(line: int, message: str) -> None:
@@ -150,15 +160,15 @@ def check_rule(
     try:
         doc = _read(path)
     except (OSError, UnicodeDecodeError) as exc:
-        return [LintProblem(path, 1, f"cannot read: {exc}")]
+        return [LintProblem(path, 1, f"cannot read: {exc}")], None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         detail = f"{what} ({context})" if context else what
-        return [LintProblem(path, mark.line + 1 if mark else 1, f"invalid YAML: {detail}")]
+        return [LintProblem(path, mark.line + 1 if mark else 1, f"invalid YAML: {detail}")], None
     if not isinstance(doc, Mapping):
-        return [LintProblem(path, 1, "a rule file must hold one mapping")]
+        return [LintProblem(path, 1, "a rule file must hold one mapping")], None
     expected_id = rule_id_for(path, root)
     if not ID_RX.match(expected_id):
         bad(1, f"path gives id {expected_id!r}: use lowercase-kebab names in one folder")
@@ -186,30 +196,19 @@ def check_rule(
             bad(_line(doc, key), f"{key!r} must be a list of strings")
     if "remediation" in doc and isinstance(doc["remediation"], list) and not doc["remediation"]:
         bad(_line(doc, "remediation"), "'remediation' needs at least one concrete step")
-    cond: Condition | None = None
     if "when" in doc:
         try:
-            cond = parse(doc["when"])
+            parse(doc["when"])
         except ConditionError as exc:
             bad(_line_of_path(doc, exc.path), f"{exc.path}: {exc}")
-    if known_facts is not None and not problems:
-        known = set(known_facts)
-        rule = _build(path, root, doc)
-        if rule is not None:
-            for fact in sorted(rule.facts()):
-                if not fact_known(fact, known):
-                    bad(
-                        _fact_line(path, fact), f"unknown fact name {fact!r} (no probe provides it)"
-                    )
-    del cond
-    return problems
-
-
-def fact_known(fact: str, known: set[str]) -> bool:
-    """Tell whether a probe provides the fact (a provided name may end in `.*`)."""
-    if fact in known:
-        return True
-    return any(k.endswith(".*") and fact.startswith(k[:-1]) for k in known)
+    if problems:
+        return problems, None
+    rule = _build(path, root, doc)
+    if rule is not None and known_facts is not None:
+        for fact in sorted(rule.facts()):
+            if fact not in known_facts:
+                bad(_fact_line(path, fact), f"unknown fact name {fact!r} (no probe provides it)")
+    return problems, (None if problems else rule)
 
 
 def _fact_line(path: Path, fact: str) -> int:
@@ -250,26 +249,28 @@ def rule_files(root: Path) -> list[Path]:
     )
 
 
-def lint(roots: Iterable[Path], known_facts: Iterable[str]) -> list[LintProblem]:
+def lint(roots: Iterable[Path], known_facts: Container[str]) -> list[LintProblem]:
     """Lint every rule under the roots, including duplicate ids and dangling `explains`."""
-    known = set(known_facts)
+    return _scan(roots, known_facts)[1]
+
+
+def _scan(roots: Iterable[Path], known: Container[str]) -> tuple[list[Rule], list[LintProblem]]:
+    """Read every rule file once; return the sound rules and every problem found."""
     problems: list[LintProblem] = []
     seen: dict[str, Path] = {}
     rules: list[Rule] = []
     for root in roots:
         for path in rule_files(root):
-            found = check_rule(path, root, known)
+            found, rule = _check(path, root, known)
             problems.extend(found)
             rid = rule_id_for(path, root)
             if rid in seen:
                 problems.append(LintProblem(path, 1, f"duplicate id {rid!r} (also {seen[rid]})"))
             seen[rid] = path
-            if not found:
-                rule = _build(path, root, _read(path))
-                if rule is not None:
-                    rules.append(rule)
+            if rule is not None:
+                rules.append(rule)
     problems.extend(_check_explains(rules, set(seen)))
-    return problems
+    return rules, problems
 
 
 def _check_explains(rules: list[Rule], ids: set[str]) -> list[LintProblem]:
@@ -302,16 +303,9 @@ def _reaches(graph: Mapping[str, tuple[str, ...]], start: str, goal: str) -> boo
     return False
 
 
-def load_rules(roots: Iterable[Path], known_facts: Iterable[str]) -> list[Rule]:
+def load_rules(roots: Iterable[Path], known_facts: Container[str]) -> list[Rule]:
     """Load every rule under the roots; raise RuleFileError on any lint problem."""
-    roots = list(roots)
-    problems = lint(roots, known_facts)
+    rules, problems = _scan(roots, known_facts)
     if problems:
         raise RuleFileError(problems)
-    rules = [
-        r
-        for root in roots
-        for path in rule_files(root)
-        if (r := _build(path, root, _read(path))) is not None
-    ]
     return sorted(rules, key=lambda r: r.id)
