@@ -17,14 +17,14 @@ from diagnose.errors import BadInput
 # standard library at top level, so listing them for --help stays fast.
 COMMANDS: dict[str, str] = {
     "smoke": "diagnose.commands.smoke:command",
+    "dns": "diagnose.commands.dns:command",
+    "ssl": "diagnose.commands.ssl:command",
     "replay": "diagnose.commands.replay:command",
     "demo": "diagnose.commands.demo:command",
 }
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
-    "dns": ("#3", "Resolve a domain everywhere and explain what is wrong with its DNS."),
-    "ssl": ("#3", "From a domain name to the broken link: DNS, TLS chain, HTTPS."),
     "webhooks": ("#4", "Why payment webhooks are not being processed."),
     "env": ("#5", "Missing, empty, placeholder or misplaced environment variables."),
     "build": ("#5", "The first causal error of a failed build log."),

@@ -12,6 +12,9 @@ from diagnose.probes.base import Probe
 # loading this table (for `rules lint`, say) stays cheap.
 PROBES: dict[str, str] = {
     "smoke": "diagnose.probes.smoke:SmokeProbe",
+    "dns": "diagnose.probes.dns:DNSProbe",
+    "tls": "diagnose.probes.tls:TLSProbe",
+    "https": "diagnose.probes.https:HTTPSProbe",
 }
 
 

@@ -1,0 +1,113 @@
+"""diagnose ssl: from a domain name to the broken link (DNS, TLS chain, HTTPS), ranked."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from diagnose.commands.dns import check_domain, parse_address, resolver_options
+from diagnose.errors import BadInput
+from diagnose.options import common_options
+from diagnose.runner import finish, invocation, make_common
+
+
+def run_ssl(
+    domain: str,
+    port: int | None,
+    resolvers: tuple[str, ...],
+    connect_to: tuple[str, ...],
+    ca_file: str | None,
+    warn_days: int | None,
+    params: dict[str, Any],
+) -> int:
+    """Run the dns, tls and https probes together, judge, write; return the exit code."""
+    from diagnose.engine.api import gather, judge
+
+    common = make_common(params)
+    name = check_domain(domain)
+    port = port or int(common.config.get("ssl", "port", 443))
+    if not 0 < port < 65536:
+        raise BadInput(f"bad --port {port}: give a number from 1 to 65535")
+    ca_file = ca_file or common.config.get("ssl", "ca_file")
+    if ca_file:
+        _check_pem(Path(ca_file))
+    warn = warn_days if warn_days is not None else int(common.config.get("ssl", "warn_days", 14))
+    if warn < 0:
+        raise BadInput(f"bad --warn-days {warn}: give a number of days, 0 or more")
+    options = {
+        "name": name,
+        "port": port,
+        "resolvers": resolver_options(resolvers, common),
+        "connect_to": [parse_address(c, "--connect-to", port) for c in connect_to],
+        "ca_file": str(ca_file) if ca_file else None,
+        "warn_days": warn,
+        "critical_days": int(common.config.get("ssl", "critical_days", 3)),
+        "expect_cname": common.config.get("dns", "expect_cname"),
+        "request_timeout": common.config.get("run", "request_timeout", 5.0),
+    }
+    rules = common.rules()
+    started = datetime.now(UTC)
+    factset = gather(
+        "ssl",
+        name,
+        ["dns", "tls", "https"],
+        options,
+        now=common.now,
+        timeout=common.timeout,
+        invocation=invocation(),
+    )
+    return finish(judge(factset, rules, started), common)
+
+
+def _check_pem(path: Path) -> None:
+    """Raise BadInput unless the file holds at least one PEM certificate."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"--ca-file {path}: cannot read: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise BadInput(f"--ca-file {path}: no PEM certificate in it (BEGIN CERTIFICATE)")
+
+
+@click.command("ssl")
+@click.argument("domain")
+@click.option("--port", type=int, default=None, help="TLS port [default: ssl.port, else 443].")
+@click.option(
+    "--resolver",
+    "resolvers",
+    multiple=True,
+    metavar="ADDR[:PORT]",
+    help="Resolve with this resolver (repeatable) [default: dns.resolvers, else the system's].",
+)
+@click.option(
+    "--connect-to",
+    "connect_to",
+    multiple=True,
+    metavar="ADDR[:PORT]",
+    help="Connect here instead of the resolved addresses, SNI and Host unchanged (repeatable).",
+)
+@click.option(
+    "--ca-file", type=click.Path(dir_okay=False), help="Also trust the roots in this PEM file."
+)
+@click.option(
+    "--warn-days",
+    type=int,
+    default=None,
+    help="Warn when the certificate expires within N days [default: 14].",
+)
+@common_options
+def command(
+    domain: str,
+    port: int | None,
+    resolvers: tuple[str, ...],
+    connect_to: tuple[str, ...],
+    ca_file: str | None,
+    warn_days: int | None,
+    **params: Any,
+) -> None:
+    """Check DOMAIN end to end: DNS, the TLS chain as served, and an HTTPS request."""
+    sys.exit(run_ssl(domain, port, resolvers, connect_to, ca_file, warn_days, params))

@@ -1,0 +1,83 @@
+"""One HTTPS request to the site, verified as a browser would: does the page load over TLS?"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.probes.dns import resolve, resolvers_from
+from diagnose.probes.smoke import FIELDS, USER_AGENT, _Check, _send
+
+if TYPE_CHECKING:
+    import httpx
+
+REQUEST_TIMEOUT = 5.0
+
+
+def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx.BaseTransport:
+    """Return a transport that connects to ADDRESS:APORT for HOST:PORT, with SNI and Host kept."""
+    import httpx
+
+    inner = httpx.HTTPTransport(verify=ca)
+
+    class ConnectTo(httpx.BaseTransport):
+        """curl's --connect-to: same URL, same SNI, another socket address."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.host == host and (request.url.port or 443) == port:
+                request.url = request.url.copy_with(host=address, port=aport)
+                request.extensions = {**request.extensions, "sni_hostname": host}
+            return inner.handle_request(request)
+
+        def close(self) -> None:
+            inner.close()
+
+    return ConnectTo()
+
+
+class HTTPSProbe:
+    """GET https://DOMAIN/ through the addresses the other probes use; record what came back."""
+
+    name: ClassVar[str] = "https"
+    provides: ClassVar[frozenset[str]] = frozenset({f"https.{f}" for f in FIELDS})
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Send the request; a failure (name, connection, certificate, loop) is a fact."""
+        import httpx
+
+        host = str(ctx.options["name"]).rstrip(".").lower()
+        port = int(ctx.options.get("port") or 443)
+        url = f"https://{host}/" if port == 443 else f"https://{host}:{port}/"
+        targets = [(a, int(p)) for a, p in ctx.options.get("connect_to") or ()]
+        if not targets:
+            found, error = resolve(host, resolvers_from(ctx.options), ctx.remaining(4.0))
+            if not found:
+                sink.update(
+                    {
+                        "https.checked": True,
+                        "https.url": url,
+                        "https.method": "GET",
+                        "https.status": None,
+                        "https.error": error,
+                        "https.error_kind": "resolve",
+                        "https.outcome": error,
+                    }
+                )
+                return
+            targets = [(found[0], port)]
+        address, aport = targets[0]
+        verify: Any = True
+        if ctx.options.get("ca_file"):
+            import ssl
+
+            # Trust the system roots *and* the extra file, as the tls probe does.
+            verify = ssl.create_default_context()
+            verify.load_verify_locations(cafile=str(ctx.options["ca_file"]))
+        cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
+        with httpx.Client(
+            transport=_transport(host, port, address, aport, verify),
+            headers={"user-agent": USER_AGENT},
+            follow_redirects=False,
+        ) as client:
+            facts = _send(client, _Check("https", "GET", url), ctx.remaining(cap))
+        sink.update({f"https.{k}": v for k, v in facts.items()})
