@@ -1,0 +1,203 @@
+"""Attach a diagnosis to an incident: keep it in the local log, then send it to its sink."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from diagnose.config import Config
+from diagnose.errors import BadInput
+from diagnose.incidents.sinks import Payload, SendError, SinkSpec, check_sink, parse_sink, send
+from diagnose.incidents.store import (
+    Attachment,
+    AttachmentRecord,
+    Delivery,
+    DeliveryState,
+    Incident,
+    Store,
+    open_store,
+)
+from diagnose.model import (
+    Confidence,
+    Diagnosis,
+    FactSet,
+    Finding,
+    Inconclusive,
+    ProbeOutcome,
+    Severity,
+    Status,
+)
+from diagnose.redact import Redactor
+
+
+def attachment_key(command: str, target: str) -> str:
+    """Return the identity of "this check": attaching it again replaces its remote comment."""
+    return hashlib.sha256(f"{command}\0{target}".encode()).hexdigest()[:16]
+
+
+def make_record(diagnosis: Diagnosis, redactor: Redactor) -> AttachmentRecord:
+    """Render a diagnosis for storage and sending, every rendering through the redactor."""
+    from diagnose.render.markdown import render_markdown
+    from diagnose.render.text import render_text
+
+    return AttachmentRecord(
+        # The instant the diagnosis describes (--now when given): what the timeline compares.
+        observed_at=diagnosis.factset.now or diagnosis.started_at,
+        command=redactor.text(diagnosis.command),
+        target=redactor.text(diagnosis.target),
+        status=diagnosis.status.value,
+        key=attachment_key(diagnosis.command, redactor.text(diagnosis.target)),
+        markdown=redactor.text(render_markdown(diagnosis)),
+        plain=redactor.text(render_text(diagnosis, color=False)),
+        diagnosis_json=redactor.json(diagnosis.to_json(), indent=2),
+    )
+
+
+def payload_for(attachment: Attachment, incident: Incident) -> Payload:
+    """Return what a sink sends for a stored attachment."""
+    r = attachment.record
+    headline = f"diagnose {r.command} {r.target}: {r.status.upper()}"
+    first = _first_finding(r.diagnosis_json)
+    if first:
+        headline += f" ({first})"
+    return Payload(
+        key=r.key,
+        incident=incident.ref,
+        headline=headline,
+        markdown=r.markdown,
+        plain=r.plain,
+        diagnosis_json=r.diagnosis_json,
+    )
+
+
+def _first_finding(diagnosis_json: str) -> str:
+    findings = json.loads(diagnosis_json).get("findings") or []
+    if not findings:
+        return ""
+    top = findings[0]
+    return f"{top.get('id')}: {top.get('title')}"
+
+
+def deliver(
+    store: Store,
+    delivery: Delivery,
+    attachment: Attachment,
+    incident: Incident,
+    config: Config,
+    redactor: Redactor,
+) -> bool:
+    """Send one delivery and record the outcome; on failure say so in one line on stderr."""
+    spec = parse_sink(delivery.sink)
+    assert spec is not None  # deliveries are only ever made for sink specs
+    try:
+        sent = send(spec, payload_for(attachment, incident), config, redactor)
+    except SendError as exc:
+        message = redactor.text(str(exc))
+        store.mark(delivery, DeliveryState.UNSENT, exc.attempts, error=message)
+        print(
+            f"diagnose: attach to {redactor.text(spec.spec)} failed: {message}; the diagnosis is "
+            f"kept in the incident log as unsent ({incident.ref}, attachment {attachment.id}): "
+            "'diagnose incident retry' sends it",
+            file=sys.stderr,
+        )
+        return False
+    store.mark(delivery, DeliveryState.SENT, sent.attempts, remote_id=sent.remote_id)
+    where = f" (id {sent.remote_id})" if sent.remote_id else ""
+    print(
+        f"diagnose: attached to {redactor.text(spec.spec)}{where}; logged as {incident.ref}, "
+        f"attachment {attachment.id}",
+        file=sys.stderr,
+    )
+    return True
+
+
+def resolve(store: Store, target: str, config: Config) -> tuple[Incident, SinkSpec | None]:
+    """Return the incident a target names and its sink; raise BadInput for unknown or bad ones."""
+    spec = parse_sink(target.strip())
+    if spec is None:
+        return store.get(target), None
+    check_sink(spec, config)
+    known = store.find(spec.spec)
+    return (known or store.for_sink(spec.spec)), spec
+
+
+def attach_record(
+    record: AttachmentRecord, target: str, config: Config, redactor: Redactor
+) -> bool:
+    """Store a record on the target's incident and send it if the target is remote."""
+    spec = parse_sink(target.strip())
+    if spec is not None:
+        check_sink(spec, config)  # before touching the log: a typo must not create an incident
+    with open_store(config) as store:
+        incident, spec = resolve(store, target, config)
+        attachment, delivery = store.add_attachment(incident, record, spec.spec if spec else None)
+        if delivery is None:
+            print(
+                f"diagnose: attached to {incident.ref} (attachment {attachment.id}, {store.path})",
+                file=sys.stderr,
+            )
+            return True
+        return deliver(store, delivery, attachment, incident, config, redactor)
+
+
+def attach_diagnosis(diagnosis: Diagnosis, target: str, config: Config, redactor: Redactor) -> None:
+    """Attach a diagnosis to INC-N or a sink; a failed send keeps it in the log as unsent."""
+    attach_record(make_record(diagnosis, redactor), target, config, redactor)
+
+
+def _finding(data: Mapping[str, Any], rank: int = 0) -> Finding:
+    return Finding(
+        id=str(data["id"]),
+        title=str(data.get("title", "")),
+        severity=Severity(data["severity"]),
+        confidence=Confidence(data.get("confidence", "high")),
+        score=float(data.get("score") or 0.0),
+        message=str(data.get("message", "")),
+        evidence=tuple(str(e) for e in data.get("evidence") or ()),
+        remediation=tuple(str(e) for e in data.get("remediation") or ()),
+        commands=tuple(str(e) for e in data.get("commands") or ()),
+        references=tuple(str(e) for e in data.get("references") or ()),
+        explains=tuple(_finding(e) for e in data.get("explains") or ()),
+        rank=int(data.get("rank") or rank),
+    )
+
+
+def diagnosis_from_json(data: Mapping[str, Any], source: str) -> Diagnosis:
+    """Rebuild a Diagnosis from `--format json` output; raise BadInput naming what is wrong."""
+    if data.get("schema") != "diagnose/diagnosis@1":
+        raise BadInput(
+            f"{source}: not a diagnosis (schema is {data.get('schema')!r}, expected "
+            "'diagnose/diagnosis@1': save one with --format json --output FILE)"
+        )
+    try:
+        factset = FactSet(
+            command=str(data["command"]),
+            target=str(data.get("target", "")),
+            now=str(data["started_at"]),
+            probes=tuple(ProbeOutcome.from_json(p) for p in data.get("probes") or ()),
+            facts=dict(data.get("facts") or {}),
+            invocation=str(data.get("invocation", "")),
+        )
+        return Diagnosis(
+            command=factset.command,
+            target=factset.target,
+            started_at=str(data["started_at"]),
+            finished_at=str(data.get("finished_at", data["started_at"])),
+            status=Status(data["status"]),
+            findings=tuple(_finding(f, i) for i, f in enumerate(data.get("findings") or (), 1)),
+            inconclusive=tuple(
+                Inconclusive(str(i["id"]), str(i.get("reason", "")))
+                for i in data.get("inconclusive") or ()
+            ),
+            quiet=tuple(str(q) for q in data.get("quiet") or ()),
+            factset=factset,
+            tool_version=str((data.get("tool") or {}).get("version", "")),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+        )
+    except KeyError as exc:
+        raise BadInput(f"{source}: not a diagnosis: missing key {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BadInput(f"{source}: not a diagnosis: {exc}") from None

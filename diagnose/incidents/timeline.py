@@ -1,0 +1,95 @@
+"""What changed between the diagnoses attached to an incident: when each finding came and went."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from diagnose.timeparse import parse_instant
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One attached diagnosis, reduced to what the timeline compares."""
+
+    at: datetime
+    present: Mapping[str, str]  # rule id -> severity, consequences included
+    quiet: frozenset[str]  # rules judged and found quiet: only these can be "gone"
+
+    @classmethod
+    def from_json(cls, at: str, diagnosis: Mapping[str, Any]) -> Snapshot:
+        """Build from an observation time and a diagnosis in its JSON form."""
+        present: dict[str, str] = {}
+        for finding in diagnosis.get("findings") or []:
+            present[str(finding.get("id"))] = str(finding.get("severity", ""))
+            for explained in finding.get("explains") or []:
+                present.setdefault(str(explained.get("id")), str(explained.get("severity", "")))
+        return cls(parse_instant(at), present, frozenset(diagnosis.get("quiet") or ()))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A rule's presence from one snapshot until it was judged quiet (or is still there)."""
+
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class RuleHistory:
+    """One rule across an incident: its severity when last seen and each stretch it was present."""
+
+    rule_id: str
+    severity: str
+    spans: tuple[Span, ...]
+
+
+def history(snapshots: Sequence[Snapshot]) -> list[RuleHistory]:
+    """Return each rule's spans, in the order rules first appeared.
+
+    A rule that a later diagnosis did not judge at all (another command, or inconclusive) keeps
+    its state: only a diagnosis that judged it quiet can say it is gone.
+    """
+    spans: dict[str, list[Span]] = {}
+    severity: dict[str, str] = {}
+    for snap in sorted(snapshots, key=lambda s: s.at):
+        for rule_id, sev in snap.present.items():
+            severity[rule_id] = sev
+            runs = spans.setdefault(rule_id, [])
+            if not runs or runs[-1].end is not None:
+                runs.append(Span(snap.at, None))
+        for rule_id, runs in spans.items():
+            if runs[-1].end is None and rule_id in snap.quiet and rule_id not in snap.present:
+                runs[-1] = Span(runs[-1].start, snap.at)
+    return [RuleHistory(r, severity[r], tuple(s)) for r, s in spans.items()]
+
+
+def clock(moment: datetime, with_date: bool) -> str:
+    """Format an instant for the timeline (UTC)."""
+    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def describe(rules: Sequence[RuleHistory], last: datetime | None, with_date: bool) -> list[str]:
+    """Return one line per rule: "tls.cert-expired first seen 10:02, gone at 10:41"."""
+    lines = []
+    for rule in rules:
+        parts = []
+        for i, span in enumerate(rule.spans):
+            parts.append(f"{'first seen' if i == 0 else 'back at'} {clock(span.start, with_date)}")
+            if span.end is not None:
+                parts.append(f"gone at {clock(span.end, with_date)}")
+        if rule.spans and rule.spans[-1].end is None and last and last > rule.spans[-1].start:
+            parts.append(f"still there at {clock(last, with_date)}")
+        lines.append(f"{rule.rule_id} ({rule.severity}) " + ", ".join(parts))
+    return lines
+
+
+def changes(snapshots: Sequence[Snapshot]) -> list[str]:
+    """Return the "what changed" lines for an incident's snapshots."""
+    if not snapshots:
+        return []
+    with_date = len({s.at.date() for s in snapshots}) > 1
+    last = max(s.at for s in snapshots)
+    return describe(history(snapshots), last, with_date)
