@@ -21,12 +21,12 @@ COMMANDS: dict[str, str] = {
     "ssl": "diagnose.commands.ssl:command",
     "replay": "diagnose.commands.replay:command",
     "demo": "diagnose.commands.demo:command",
+    "webhooks": "diagnose.commands.webhooks:command",
     "incident": "diagnose.commands.incident:command",
 }
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
-    "webhooks": ("#4", "Why payment webhooks are not being processed."),
     "env": ("#5", "Missing, empty, placeholder or misplaced environment variables."),
     "build": ("#5", "The first causal error of a failed build log."),
     "latency": ("#6", "Is it slow, where, and since when."),

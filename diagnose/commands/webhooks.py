@@ -1,0 +1,376 @@
+"""diagnose webhooks: why payment webhooks are not being processed; and `replay` of one delivery.
+
+`webhooks` is a click group invoked without a subcommand to diagnose (its options are the
+diagnosing options) and with `replay` to re-send one captured delivery.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shlex
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from diagnose.errors import BadInput
+from diagnose.options import common_options
+from diagnose.runner import Common, finish, invocation, make_common
+
+DEFAULT_SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
+NO_DATA_NOTE = "no data in the window: the logs and captures hold no webhook traffic between {since} and {until}"
+
+
+def _readable(paths: list[str], option: str) -> list[str]:
+    """Check that every file exists and is readable ('-' is stdin)."""
+    for p in paths:
+        if p == "-":
+            continue
+        path = Path(p)
+        if not path.exists():
+            raise BadInput(f"{option} {p}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{option} {p}: is a folder, give a file")
+        if not os.access(path, os.R_OK):
+            raise BadInput(f"{option} {p}: not readable")
+    if paths.count("-") > 1:
+        raise BadInput(f"{option} -: stdin can be read only once")
+    return paths
+
+
+def _env_name(value: str | None, option: str) -> str | None:
+    if value and not value.replace("_", "").isalnum():
+        raise BadInput(f"bad {option} {value!r}: give the NAME of an environment variable")
+    return value
+
+
+def run_webhooks(
+    logs: tuple[str, ...],
+    captures: tuple[str, ...],
+    since_text: str | None,
+    until_text: str | None,
+    secret_env: str | None,
+    previous_env: str | None,
+    other_env: str | None,
+    log_format: str,
+    function_match: str | None,
+    endpoint: str | None,
+    params: dict[str, Any],
+) -> int:
+    """Gather the webhook facts, judge them, write the report; return the exit code."""
+    from diagnose.commands.smoke import check_url
+    from diagnose.engine.api import gather, judge
+    from diagnose.timeparse import iso, parse_when
+
+    pre = make_common(params)
+    cfg = pre.config
+    secret_env = _env_name(
+        secret_env or cfg.get("webhooks", "secret_env") or DEFAULT_SECRET_ENV, "--secret-env"
+    )
+    previous_env = _env_name(
+        previous_env or cfg.get("webhooks", "previous_secret_env"), "--previous-secret-env"
+    )
+    other_env = _env_name(
+        other_env or cfg.get("webhooks", "other_secret_env"), "--other-secret-env"
+    )
+    names = [n for n in (secret_env, previous_env, other_env) if n]
+    common: Common = make_common(params, secret_env=names)
+    log_list = _readable(list(logs) or list(cfg.get("webhooks", "logs", [])), "--log")
+    capture_list = _readable(
+        list(captures) or list(cfg.get("webhooks", "captures", [])), "--capture"
+    )
+    endpoint = endpoint or cfg.get("service", "webhook_url")
+    if endpoint:
+        endpoint = check_url(endpoint, "--endpoint")
+    if not (log_list or capture_list or endpoint):
+        raise BadInput(
+            "nothing to read: give --log FILE (npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
+            "--capture FILE (HAR or JSON lines) or --endpoint URL"
+        )
+    since = parse_when(since_text, common.now) if since_text else None
+    until = parse_when(until_text, common.now) if until_text else common.now
+    if since is not None and since >= until:
+        raise BadInput(f"--since {since_text} is not before --until ({iso(until)})")
+    if function_match:
+        import re
+
+        try:
+            re.compile(function_match)
+        except re.error as exc:
+            raise BadInput(f"bad --function {function_match!r}: {exc}") from None
+    options = {
+        "logs": log_list,
+        "captures": capture_list,
+        "since": since,
+        "until": until,
+        "log_format": log_format,
+        "function_match": function_match,
+        "secret_env": secret_env,
+        "secret": os.environ.get(secret_env or ""),
+        "previous_secret": os.environ.get(previous_env or "") if previous_env else None,
+        "other_secret": os.environ.get(other_env or "") if other_env else None,
+        "tolerance_s": cfg.get("webhooks", "tolerance_s"),
+        "endpoint": endpoint,
+        "request_timeout": common.config.get("run", "request_timeout", 15.0),
+    }
+    probes = ["webhook_logs", "webhook_captures"] + (["webhook_endpoint"] if endpoint else [])
+    rules = common.rules()
+    started = datetime.now(UTC)
+    secrets = [
+        v for v in (options["secret"], options["previous_secret"], options["other_secret"]) if v
+    ]
+    factset = gather(
+        "webhooks",
+        endpoint or ", ".join([*log_list, *capture_list]),
+        probes,
+        options,
+        now=common.now,
+        timeout=common.timeout,
+        invocation=invocation(),
+        secrets=secrets,
+    )
+    diagnosis = judge(factset, rules, started)
+    facts = factset.facts
+    if (
+        (log_list or capture_list)
+        and not facts.get("webhook.logs.deliveries")
+        and not facts.get("webhook.logs.earlier_traffic")
+        and not facts.get("webhook.captures.in_window")
+    ):
+        note = NO_DATA_NOTE.format(since=iso(since) if since else "the start", until=iso(until))
+        diagnosis = replace(diagnosis, notes=(*diagnosis.notes, note))
+    return finish(diagnosis, common)
+
+
+@click.group("webhooks", invoke_without_command=True)
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    metavar="PATH|-",
+    help="A Convex log: `npx convex logs --jsonl` output, log-stream JSON or text; gzip ok; - is stdin (repeatable).",
+)
+@click.option(
+    "--capture",
+    "captures",
+    multiple=True,
+    metavar="PATH",
+    help="Captured deliveries: HAR 1.2 or JSON lines (repeatable).",
+)
+@click.option(
+    "--since", "since_text", metavar="WHEN", help="Start of the window: 1h, 30m, RFC 3339, epoch."
+)
+@click.option("--until", "until_text", metavar="WHEN", help="End of the window [default: now].")
+@click.option(
+    "--secret-env",
+    metavar="VAR",
+    help=f"Env var holding the webhook secret [default: {DEFAULT_SECRET_ENV}].",
+)
+@click.option(
+    "--previous-secret-env",
+    metavar="VAR",
+    help="Env var holding the secret before the last rotation.",
+)
+@click.option(
+    "--other-secret-env",
+    metavar="VAR",
+    help="Env var holding the other environment's secret (test vs live).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "jsonl", "stream", "text"]),
+    default="auto",
+    show_default=True,
+    help="Force the log format.",
+)
+@click.option(
+    "--function",
+    "function_match",
+    metavar="REGEX",
+    help="Which Convex functions handle webhooks [default: (?i)webhook|dodo].",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Also POST an unsigned request to the webhook URL [default: service.webhook_url].",
+)
+@common_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    logs: tuple[str, ...],
+    captures: tuple[str, ...],
+    since_text: str | None,
+    until_text: str | None,
+    secret_env: str | None,
+    previous_secret_env: str | None,
+    other_secret_env: str | None,
+    log_format: str,
+    function_match: str | None,
+    endpoint: str | None,
+    **params: Any,
+) -> None:
+    """Why payment webhooks are not being processed: logs, captures, signatures, endpoint.
+
+    Without a subcommand, diagnose. `diagnose webhooks replay EVENT_ID ...` re-sends one
+    captured delivery (see `diagnose webhooks replay --help`).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    code = run_webhooks(
+        logs,
+        captures,
+        since_text,
+        until_text,
+        secret_env,
+        previous_secret_env,
+        other_secret_env,
+        log_format,
+        function_match,
+        endpoint,
+        params,
+    )
+    sys.exit(code)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def run_replay(
+    event_id: str,
+    capture: tuple[str, ...],
+    to: str,
+    send: bool,
+    insecure: bool,
+    secret_env: str,
+    params: dict[str, Any],
+) -> int:
+    """Re-sign one captured delivery with a fresh timestamp; print it as curl, or send it."""
+    from diagnose.commands.smoke import check_url
+    from diagnose.runner import write_text
+    from diagnose.webhooks.captures import read_capture
+    from diagnose.webhooks.signature import SecretError, sign
+
+    _env_name(secret_env, "--secret-env")
+    common = make_common(params, secret_env=[secret_env])
+    to = check_url(to, "--to")
+    parts = urlsplit(to)
+    if parts.scheme == "http" and not _loopback(parts.hostname or "") and not insecure:
+        raise BadInput(f"--to {to}: plain http to a non-loopback host; use https, or --insecure")
+    found = None
+    for name in _readable(list(capture), "--capture"):
+        for d in read_capture(name).deliveries:
+            if d.webhook_id == event_id or (d.webhook_id is None and event_id.encode() in d.body):
+                found = d  # the last one wins: the most recent attempt
+            elif event_id.encode() in d.body and found is None:
+                found = d
+    if found is None:
+        raise BadInput(
+            f"no delivery with webhook-id (or body containing) {event_id!r} in {', '.join(capture)}"
+        )
+    secret = os.environ.get(secret_env)
+    if not secret:
+        raise BadInput(
+            f"${secret_env} is not set: export the webhook secret (whsec_...) to re-sign"
+        )
+    msg_id = found.webhook_id or event_id
+    ts = str(int(common.now.timestamp()))
+    try:
+        signature = sign(secret, msg_id, ts, found.body)
+    except SecretError as exc:
+        raise BadInput(f"${secret_env}: not a webhook secret: {exc}") from None
+    headers = {
+        "content-type": found.headers.get("content-type", "application/json"),
+        "webhook-id": msg_id,
+        "webhook-timestamp": ts,
+        "webhook-signature": signature,
+    }
+    redactor = common.redactor().with_secrets([secret, signature])
+    if not send:
+        shown = {**headers, "webhook-signature": "v1,[REDACTED]"}
+        cmd = ["curl", "-sS", "-X", "POST", to]
+        for k, v in shown.items():
+            cmd += ["-H", f"{k}: {v}"]
+        cmd += ["--data-binary", found.body.decode("utf-8", "replace")]
+        text = (
+            f"# {found.source}: webhook-id {msg_id}, re-signed at {ts} (not sent; add --send)\n"
+            + " \\\n  ".join(shlex.quote(c) for c in cmd)
+            + "\n"
+        )
+        write_text(text, common.output, redactor)
+        return 0
+    import httpx
+
+    t0 = time.monotonic()
+    try:
+        with httpx.Client(timeout=httpx.Timeout(common.timeout), follow_redirects=False) as client:
+            response = client.post(to, content=found.body, headers=headers)
+        elapsed = (time.monotonic() - t0) * 1000
+        body = response.text[:300].replace("\n", " ")
+        text = (
+            f"POST {to}: {response.status_code} in {elapsed:.0f} ms (webhook-id {msg_id})\n{body}\n"
+        )
+        code = 0 if 200 <= response.status_code < 300 else 2
+    except httpx.HTTPError as exc:
+        elapsed = (time.monotonic() - t0) * 1000
+        text = f"POST {to}: no answer after {elapsed:.0f} ms: {type(exc).__name__}: {exc}\n"
+        code = 2
+    write_text(text, common.output, redactor)
+    return code
+
+
+@command.command("replay")
+@click.argument("event_id")
+@click.option(
+    "--capture",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="Capture file holding the delivery (repeatable).",
+)
+@click.option(
+    "--to",
+    required=True,
+    metavar="URL",
+    help="Where to POST it, e.g. https://<project>.convex.site/webhooks/dodo.",
+)
+@click.option("--send", is_flag=True, help="Really POST it (once). Without it, print it as curl.")
+@click.option("--insecure", is_flag=True, help="Allow plain http to a host other than loopback.")
+@click.option(
+    "--secret-env",
+    default=DEFAULT_SECRET_ENV,
+    show_default=True,
+    metavar="VAR",
+    help="Env var holding the secret to sign with.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
+)
+@click.option(
+    "--timeout", type=float, default=None, help="Request timeout in seconds [default: 10]."
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--now", metavar="TIMESTAMP", help="Sign as of this instant (RFC 3339 or epoch).")
+def replay(
+    event_id: str,
+    capture: tuple[str, ...],
+    to: str,
+    send: bool,
+    insecure: bool,
+    secret_env: str,
+    **params: Any,
+) -> None:
+    """Re-sign one captured delivery (fresh timestamp, same webhook-id) and print or send it."""
+    sys.exit(run_replay(event_id, capture, to, send, insecure, secret_env, params))

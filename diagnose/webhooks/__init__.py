@@ -1,0 +1,1 @@
+"""Standard Webhooks signatures, captured deliveries and Convex logs: the webhooks family's readers."""

@@ -1,0 +1,176 @@
+"""Read the part of a time-ordered log file inside a window: binary search on byte offsets.
+
+A seekable, uncompressed file is searched for the first line at `since - slack`, so reading an
+hour of a year-long log costs an hour's worth of I/O. Gzip and stdin are read from the start
+(they cannot seek); the caller filters by time either way, so the result is the same.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+TimeOf = Callable[[str], float | None]
+SLACK_S = 120.0  # logs are only roughly ordered (Convex writes by completion, not start)
+BEFORE_BYTES = 64 * 1024  # how much history before the window to keep, for "earlier traffic"
+_PROBE_LINES = 20  # lines to look at past a seek point for one with a timestamp
+_MIN_SPAN = 8 * 1024  # below this, reading is cheaper than seeking again
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a file: its number when known (1-based), byte offset and text."""
+
+    number: int | None
+    offset: int
+    text: str
+
+
+@dataclass
+class WindowRead:
+    """Lines just before the window and an iterator over the window (and a little slack)."""
+
+    name: str
+    before: list[Line]
+    lines: Iterator[Line]
+    start_offset: int = 0
+    size: int | None = None
+    seeked: bool = False
+    _path: Path | None = field(default=None, repr=False)
+
+    def line_number(self, line: Line) -> int | None:
+        """Return a line's number, counting newlines before it only when asked (bad lines)."""
+        if line.number is not None or self._path is None:
+            return line.number
+        with self._path.open("rb") as fh:
+            return _count_newlines(fh, line.offset) + 1
+
+
+def _count_newlines(fh: BinaryIO, upto: int) -> int:
+    count = 0
+    left = upto
+    while left > 0:
+        chunk = fh.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        left -= len(chunk)
+    return count
+
+
+def is_gzip(path: Path) -> bool:
+    """Tell whether a file starts with the gzip magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
+
+
+def _sequential(stream: BinaryIO, until: float | None, time_of: TimeOf) -> Iterator[Line]:
+    offset = 0
+    for number, raw in enumerate(stream, 1):
+        text = _decode(raw)
+        yield Line(number, offset, text)
+        offset += len(raw)
+        if until is not None and (t := time_of(text)) is not None and t > until + SLACK_S:
+            return
+
+
+def _time_after(fh: BinaryIO, offset: int, time_of: TimeOf) -> float | None:
+    """Return the time of the first timestamped full line after a byte offset."""
+    fh.seek(offset)
+    if offset:
+        fh.readline()  # a partial line
+    for _ in range(_PROBE_LINES):
+        raw = fh.readline()
+        if not raw:
+            return None
+        if (t := time_of(_decode(raw))) is not None:
+            return t
+    return None
+
+
+def find_offset(fh: BinaryIO, size: int, since: float, time_of: TimeOf) -> int:
+    """Return a line-start offset at or before the first line timed at `since`."""
+    lo, hi = 0, size
+    while hi - lo > _MIN_SPAN:
+        mid = (lo + hi) // 2
+        t = _time_after(fh, mid, time_of)
+        if t is not None and t < since:
+            lo = mid
+        else:
+            hi = mid
+    if lo:
+        fh.seek(lo)
+        fh.readline()
+        lo = fh.tell()
+    return lo
+
+
+def _lines_from(fh: BinaryIO, offset: int, until: float | None, time_of: TimeOf) -> Iterator[Line]:
+    fh.seek(offset)
+    pos = offset
+    try:
+        for raw in iter(fh.readline, b""):
+            text = _decode(raw)
+            yield Line(1 if pos == 0 else None, pos, text)
+            pos += len(raw)
+            if until is not None and (t := time_of(text)) is not None and t > until + SLACK_S:
+                return
+    finally:
+        fh.close()
+
+
+def _before(fh: BinaryIO, offset: int) -> list[Line]:
+    start = max(0, offset - BEFORE_BYTES)
+    fh.seek(start)
+    data = fh.read(offset - start)
+    parts = data.split(b"\n")
+    if start:
+        # the first part is a partial line: drop it
+        start += len(parts[0]) + 1
+        parts = parts[1:]
+    out: list[Line] = []
+    pos = start
+    for raw in parts:
+        if raw.strip():
+            out.append(Line(1 if pos == 0 else None, pos, _decode(raw)))
+        pos += len(raw) + 1
+    return out
+
+
+def read_window(
+    name: str, since: float | None, until: float | None, time_of: TimeOf, seek: bool = True
+) -> WindowRead:
+    """Open `name` (a path, or `-` for stdin; gzip detected) for the window [since, until]."""
+    if name == "-":
+        stdin = sys.stdin.buffer
+        head = stdin.peek(2)[:2] if hasattr(stdin, "peek") else b""
+        stream: BinaryIO = gzip.GzipFile(fileobj=stdin) if head == b"\x1f\x8b" else stdin  # type: ignore[assignment]
+        return WindowRead("<stdin>", [], _sequential(stream, until, time_of))
+    path = Path(name)
+    if is_gzip(path):
+        gz: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
+        return WindowRead(name, [], _closing(gz, _sequential(gz, until, time_of)))
+    fh = path.open("rb")
+    size = path.stat().st_size
+    if not seek or since is None or size <= _MIN_SPAN:
+        return WindowRead(name, [], _lines_from(fh, 0, until, time_of), 0, size, False, path)
+    offset = find_offset(fh, size, since - SLACK_S, time_of)
+    before = _before(fh, offset) if offset else []
+    return WindowRead(
+        name, before, _lines_from(fh, offset, until, time_of), offset, size, True, path
+    )
+
+
+def _closing(stream: BinaryIO, lines: Iterator[Line]) -> Iterator[Line]:
+    try:
+        yield from lines
+    finally:
+        stream.close()

@@ -1,0 +1,32 @@
+"""The webhook rules: every required id exists, and each one's fire/quiet/inconclusive cases pass."""
+
+from __future__ import annotations
+
+from diagnose.engine.cases import run_all
+from diagnose.engine.rules import load_rule
+from diagnose.paths import builtin_cases_dir, builtin_rules_dir
+from diagnose.probes import catalog
+
+REQUIRED = {
+    "webhook.secret-mismatch",
+    "webhook.body-modified",
+    "webhook.timestamp-skew",
+    "webhook.missing-headers",
+    "webhook.handler-errors",
+    "webhook.not-received",
+    "webhook.duplicates",
+    "webhook.slow-handler",
+    "webhook.endpoint-unreachable",
+}
+
+
+def test_webhook_rules_and_cases() -> None:
+    root = builtin_rules_dir()
+    rules = [load_rule(p, root, catalog()) for p in sorted((root / "webhook").glob("*.yaml"))]
+    assert REQUIRED <= {r.id for r in rules}
+    for rule in rules:
+        assert rule.remediation and any("npx convex" in c or "curl" in c for c in rule.commands), (
+            rule.id
+        )
+    failed = [r for r in run_all(rules, builtin_cases_dir(), catalog()) if not r.passed]
+    assert not failed, failed
