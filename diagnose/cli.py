@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "ssl": "diagnose.commands.ssl:command",
     "replay": "diagnose.commands.replay:command",
     "demo": "diagnose.commands.demo:command",
+    "latency": "diagnose.commands.latency:command",
     "webhooks": "diagnose.commands.webhooks:command",
     "incident": "diagnose.commands.incident:command",
 }
@@ -29,7 +30,6 @@ COMMANDS: dict[str, str] = {
 PENDING: dict[str, tuple[str, str]] = {
     "env": ("#5", "Missing, empty, placeholder or misplaced environment variables."),
     "build": ("#5", "The first causal error of a failed build log."),
-    "latency": ("#6", "Is it slow, where, and since when."),
     "all": ("#8", "Every check the config enables, merged into one ranked list."),
     "init": ("#8", "Write a commented diagnose.toml for this project."),
     "lab": ("#8", "Keep the lab running to rehearse the runbook."),

@@ -36,7 +36,12 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "other_secret_env": str,
         "tolerance_s": int,
     },
-    "budgets": {"p95_ms": (int, float), "error_rate": (int, float)},
+    "budgets": {
+        "p95_ms": (int, float),
+        "error_rate": (int, float),
+        "function_p95_ms": (int, float),
+        "spike_factor": (int, float),
+    },
     "incident": {"db": str, "sinks": dict},
 }
 

@@ -18,6 +18,9 @@ PROBES: dict[str, str] = {
     "dns": "diagnose.probes.dns:DNSProbe",
     "tls": "diagnose.probes.tls:TLSProbe",
     "https": "diagnose.probes.https:HTTPSProbe",
+    "latency_budget": "diagnose.probes.latency_sample:LatencyBudgetProbe",
+    "latency_sample": "diagnose.probes.latency_sample:LatencySampleProbe",
+    "latency_logs": "diagnose.probes.latency_logs:LatencyLogsProbe",
 }
 
 

@@ -1,0 +1,1 @@
+"""Latency: live sampling (httpx), log readers (pandas), and the statistics both share."""

@@ -1,0 +1,52 @@
+"""Latency from logs: Cloudflare Logpush, Common/Combined Log Format, Convex JSONL (pandas)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.timeparse import parse_instant
+
+PREFIX = "latency.logs."
+
+
+def _names() -> frozenset[str]:
+    from diagnose.latency.logs import FACT_NAMES
+
+    return frozenset(PREFIX + n for n in FACT_NAMES)
+
+
+class LatencyLogsProbe:
+    """Read the logs given with --log and reduce them to latency, error and traffic facts."""
+
+    name: ClassVar[str] = "latency_logs"
+    provides: ClassVar[frozenset[str]] = _names()
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""
+        from diagnose.latency.budgets import resolve
+        from diagnose.latency.logs import analyse_functions, analyse_requests, read_logs
+
+        paths = [str(p) for p in ctx.options.get("latency_logs") or ()]
+        if not paths:
+            sink.put(PREFIX + "requests", 0)
+            sink.put(PREFIX + "function_calls", 0)
+            return
+        since = ctx.options.get("since")
+        until = ctx.options.get("until")
+        lo = parse_instant(since).timestamp() if since else None
+        hi = parse_instant(until).timestamp() if until else None
+        read = read_logs(paths)
+        sink.update(
+            {
+                PREFIX + "files": read.files,
+                PREFIX + "lines": read.lines,
+                PREFIX + "bad_lines": read.bad,
+                PREFIX + "bad_examples": read.bad_examples,
+                PREFIX + "other_lines": read.other,
+            }
+        )
+        budgets = resolve(ctx.options.get("budgets"))
+        facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
+        facts.update(analyse_functions(read.executions, lo, hi, budgets["function_p95_ms"]))
+        sink.update({PREFIX + k: v for k, v in facts.items()})

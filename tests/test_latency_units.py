@@ -1,0 +1,134 @@
+"""The latency readers and statistics on their own (no process, no sockets)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from diagnose.latency.classify import is_cached, is_static, origin_ms, server_timing
+from diagnose.latency.logs import (
+    BadLine,
+    epoch_seconds,
+    parse_combined,
+    parse_convex,
+    parse_logpush,
+)
+from diagnose.latency.stats import percentile, sparkline
+
+
+def test_percentile_matches_linear_interpolation() -> None:
+    """Same method as pandas' quantile, so sample and log p95 agree."""
+    import pandas as pd
+
+    values = [12.0, 5.0, 80.0, 33.0, 7.5, 41.0, 19.0]
+    for q in (50, 95, 99):
+        assert percentile(values, q) == pytest.approx(pd.Series(values).quantile(q / 100))
+    assert percentile([], 95) is None
+
+
+def test_sparkline_scales_and_downsamples() -> None:
+    """A spike survives downsampling; gaps are spaces."""
+    line = sparkline([1.0] * 100 + [50.0] + [1.0] * 100)
+    assert len(line) == 60 and "█" in line
+    assert sparkline([1.0, None, 2.0]) == "▅ █"
+
+
+def test_logpush_record() -> None:
+    """Total from the edge timestamps (unixnano here), origin from OriginResponseDurationMs."""
+    row = parse_logpush(
+        {
+            "EdgeStartTimestamp": 1795773600000000000,
+            "EdgeEndTimestamp": 1795773601250000000,
+            "EdgeResponseStatus": 200,
+            "ClientRequestPath": "/api/items",
+            "OriginResponseDurationMs": 1100,
+            "CacheCacheStatus": "dynamic",
+        }
+    )
+    assert row["total_ms"] == pytest.approx(1250)
+    assert row["origin_ms"] == 1100
+    assert row["at"] == pytest.approx(1795773600)
+    with pytest.raises(BadLine):
+        parse_logpush({"ClientRequestPath": "/"})
+
+
+def test_combined_nginx_and_apache_times() -> None:
+    """Seconds with a dot (nginx $request_time), whole microseconds (Apache %D), rt= keys."""
+    base = '1.2.3.4 - - [27/Nov/2026:10:00:00 +0000] "GET /a?x=1 HTTP/1.1" 200 512 "-" "curl/8"'
+    assert parse_combined(base + " 0.250")["total_ms"] == pytest.approx(250)
+    assert parse_combined(base + " 250000")["total_ms"] == pytest.approx(250)
+    row = parse_combined(base + " rt=1.500 urt=1.400")
+    assert (row["total_ms"], row["origin_ms"], row["path"]) == (1500, 1400, "/a")
+    common = '1.2.3.4 - - [27/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 0 0.031'
+    assert parse_combined(common)["status"] == 503
+    with pytest.raises(BadLine):
+        parse_combined("not a log line")
+
+
+def test_convex_formats() -> None:
+    """CLI completions (seconds) and log-stream events (ms); console lines are not executions."""
+    cli = parse_convex(
+        {
+            "kind": "Completion",
+            "identifier": "messages:list",
+            "udfType": "Query",
+            "timestamp": 1795773600.5,
+            "executionTime": 0.25,
+            "error": None,
+        }
+    )
+    assert (
+        cli is not None and cli["ms"] == pytest.approx(250) and cli["function"] == "messages:list"
+    )
+    stream = parse_convex(
+        {
+            "topic": "function_execution",
+            "timestamp": 1795773600500,
+            "function": {"path": "items:create", "type": "mutation"},
+            "execution_time_ms": 40,
+            "status": "failure",
+        }
+    )
+    assert (
+        stream is not None
+        and stream["error"] is True
+        and stream["at"] == pytest.approx(1795773600.5)
+    )
+    assert parse_convex({"topic": "console", "message": "hi"}) is None
+
+
+def test_epoch_units() -> None:
+    """Seconds, milliseconds, microseconds and nanoseconds are told apart by magnitude."""
+    for value in (1795773600, 1795773600000, 1795773600000000, 1795773600000000000):
+        assert epoch_seconds(value) == pytest.approx(1795773600)
+    assert epoch_seconds("2026-11-27T10:00:00Z") == pytest.approx(1795773600)
+
+
+def test_classification() -> None:
+    """Static paths, cached statuses, Server-Timing origin time."""
+    assert is_static("/assets/index-3f2a.js") and is_static("/logo.png?v=2")
+    assert not is_static("/api/items") and not is_static("/")
+    assert is_cached("HIT") and is_cached("revalidated") and not is_cached("DYNAMIC")
+    timings = server_timing('cfL4;desc="?proto=TCP", cfEdge;dur=7, cfOrigin;dur=120.5')
+    assert origin_ms(timings) == 120.5
+    assert origin_ms(server_timing("db;dur=3")) is None
+
+
+def test_reader_counts_bad_lines(tmp_path: object) -> None:
+    """A file whose first line is garbage still gets its format from the next lines."""
+    from pathlib import Path
+
+    from diagnose.latency.logs import read_logs
+
+    path = Path(str(tmp_path)) / "mixed.jsonl"
+    good = {
+        "EdgeStartTimestamp": "2026-11-27T10:00:00Z",
+        "EdgeEndTimestamp": "2026-11-27T10:00:00.2Z",
+        "EdgeResponseStatus": 200,
+        "ClientRequestPath": "/",
+    }
+    path.write_text("garbage\n" + json.dumps(good) + "\n[1,2]\n", encoding="utf-8")
+    read = read_logs([str(path)])
+    assert (len(read.requests), read.bad) == (1, 2)
+    assert read.files[0]["format"] == "logpush"
