@@ -17,6 +17,8 @@ from diagnose.errors import BadInput
 # standard library at top level, so listing them for --help stays fast.
 COMMANDS: dict[str, str] = {
     "smoke": "diagnose.commands.smoke:command",
+    "build": "diagnose.commands.build:command",
+    "env": "diagnose.commands.env:command",
     "dns": "diagnose.commands.dns:command",
     "ssl": "diagnose.commands.ssl:command",
     "replay": "diagnose.commands.replay:command",
@@ -28,8 +30,6 @@ COMMANDS: dict[str, str] = {
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
-    "env": ("#5", "Missing, empty, placeholder or misplaced environment variables."),
-    "build": ("#5", "The first causal error of a failed build log."),
     "all": ("#8", "Every check the config enables, merged into one ranked list."),
     "init": ("#8", "Write a commented diagnose.toml for this project."),
     "lab": ("#8", "Keep the lab running to rehearse the runbook."),

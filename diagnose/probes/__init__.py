@@ -12,6 +12,9 @@ from diagnose.probes.base import Probe
 # loading this table (for `rules lint`, say) stays cheap.
 PROBES: dict[str, str] = {
     "smoke": "diagnose.probes.smoke:SmokeProbe",
+    "buildlog": "diagnose.probes.buildlog:BuildLogProbe",
+    "project": "diagnose.probes.project:ProjectProbe",
+    "envvars": "diagnose.probes.envvars:EnvVarsProbe",
     "webhook_logs": "diagnose.probes.webhook_logs:WebhookLogsProbe",
     "webhook_captures": "diagnose.probes.webhook_captures:WebhookCapturesProbe",
     "webhook_endpoint": "diagnose.probes.webhook_endpoint:WebhookEndpointProbe",
