@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from diagnose.model import ProbeOutcome, ProbeStatus
@@ -26,26 +26,40 @@ def run_probes(
         finally:
             ended[probe.name] = time.monotonic()
 
-    pool = ThreadPoolExecutor(max_workers=max(1, len(probes)), thread_name_prefix="probe")
-    futures = {pool.submit(call, p): p for p in probes}
-    wait(futures, timeout=max(0.0, ctx.deadline - time.monotonic()) + 0.25)
-    # Threads cannot be killed; every probe bounds its own I/O by ctx.remaining(), so a late
-    # one ends soon after. We do not wait for it: the run's deadline is the user's promise.
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Threads cannot be killed. Every probe bounds its own I/O by ctx.remaining(), and the
+    # threads are daemons, so a probe stuck past the deadline neither delays this run nor keeps
+    # the process alive at exit: the run's deadline is the user's promise.
+    errors: dict[str, BaseException] = {}
+
+    def guarded(probe: Probe) -> None:
+        try:
+            call(probe)
+        except Exception as exc:  # noqa: BLE001 - a probe's failure is a recorded outcome
+            errors[probe.name] = exc
+
+    threads = {
+        p.name: threading.Thread(target=guarded, args=(p,), daemon=True, name=f"probe-{p.name}")
+        for p in probes
+    }
+    for thread in threads.values():
+        thread.start()
+    end = ctx.deadline + 0.25
+    for thread in threads.values():
+        thread.join(max(0.0, end - time.monotonic()))
     outcomes: list[ProbeOutcome] = []
     facts: dict[str, Any] = {}
     now = time.monotonic()
-    for future, probe in futures.items():
+    for probe in probes:
         t0 = started.get(probe.name, now)
         duration = (ended.get(probe.name, now) - t0) * 1000
-        if not future.done():
+        if threads[probe.name].is_alive():
             outcome = ProbeOutcome(
                 probe.name,
                 ProbeStatus.TIMEOUT,
                 duration,
                 f"did not finish within the {ctx.options.get('timeout', '?')} s deadline",
             )
-        elif (exc := future.exception()) is not None:
+        elif (exc := errors.get(probe.name)) is not None:
             outcome = ProbeOutcome(
                 probe.name, ProbeStatus.ERROR, duration, f"{type(exc).__name__}: {exc}"
             )

@@ -31,6 +31,9 @@ SCENARIOS: dict[str, str] = {
     "redirect-loop": "every request is redirected to itself (Cloudflare Flexible SSL + forced HTTPS)",
     "hang": "accepts connections and never answers",
     "slow": "answers correctly, but after 1.5 s",
+    "trickle": "hostile: sends the response one byte a second",
+    "huge-body": "hostile: a 200 with a 1 GB body",
+    "redirect-forever": "hostile: redirects to a new URL every time, without end",
     **{f"cf-{code}": f"Cloudflare {code}: {text}" for code, text in CF_ERRORS.items()},
 }
 
@@ -92,7 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
         if delay:
             state.stop.wait(delay)
         path = self.path.split("?", 1)[0]
-        if scenario.startswith("cf-"):
+        if scenario in _HOSTILE:
+            _HOSTILE[scenario](self)
+        elif scenario.startswith("cf-"):
             code = int(scenario[3:])
             self._send(code, cloudflare_page(code), "text/html; charset=UTF-8", cloudflare=True)
         elif scenario == "redirect-loop":
@@ -138,6 +143,43 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _trickle(handler: _Handler) -> None:
+    body = _HOMEPAGE
+    head = f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\ncontent-type: text/html\r\n\r\n"
+    for byte in head.encode() + body:
+        if handler.server.state.stop.wait(1.0):
+            return
+        try:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+        except OSError:
+            return
+
+
+def _huge_body(handler: _Handler) -> None:
+    size = 1 << 30
+    handler.send_response(200)
+    handler.send_header("content-type", "text/html")
+    handler.send_header("content-length", str(size))
+    handler.end_headers()
+    chunk = b"x" * (1 << 16)
+    try:
+        for _ in range(size // len(chunk)):
+            if handler.server.state.stop.is_set():
+                return
+            handler.wfile.write(chunk)
+    except OSError:
+        return  # the client stopped reading: that is the point
+
+
+def _redirect_forever(handler: _Handler) -> None:
+    n = int(handler.path.rsplit("/", 1)[-1]) if handler.path.startswith("/r/") else 0
+    handler._send(302, b"", "text/plain", location=f"/r/{n + 1}")
+
+
+_HOSTILE = {"trickle": _trickle, "huge-body": _huge_body, "redirect-forever": _redirect_forever}
 
 
 class _Server(ThreadingHTTPServer):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class FactSink:
@@ -66,3 +68,37 @@ class Probe(Protocol):
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Gather facts into the sink; raise on a failure of the probe itself."""
         ...
+
+
+class Unfinished:
+    """Marks a call that had not finished when its time was up."""
+
+
+def run_bounded(calls: Mapping[str, Callable[[], T]], timeout: float) -> dict[str, T | Unfinished]:
+    """Run calls concurrently in daemon threads; return each result, or Unfinished after `timeout`.
+
+    Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's workers at exit,
+    so one peer that trickles a byte a second (socket timeouts are per read, not per response)
+    would keep the process alive past the user's deadline. An exception in a call is re-raised.
+    """
+    results: dict[str, Any] = {}
+    errors: dict[str, BaseException] = {}
+
+    def run(name: str, fn: Callable[[], T]) -> None:
+        try:
+            results[name] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            errors[name] = exc
+
+    threads = [
+        threading.Thread(target=run, args=(name, fn), daemon=True, name=f"bounded-{name}")
+        for name, fn in calls.items()
+    ]
+    end = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))
+    for exc in errors.values():
+        raise exc
+    return {name: results.get(name, Unfinished()) for name in calls}
