@@ -300,13 +300,12 @@ def run_replay(
     redactor = common.redactor().with_secrets([secret, signature])
     if not send:
         shown = {**headers, "webhook-signature": "v1,[REDACTED]"}
-        cmd = ["curl", "-sS", "-X", "POST", to]
-        for k, v in shown.items():
-            cmd += ["-H", f"{k}: {v}"]
-        cmd += ["--data-binary", found.body.decode("utf-8", "replace")]
+        parts_ = [f"curl -sS -X POST {shlex.quote(to)}"]
+        parts_ += [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in shown.items()]
+        parts_.append(f"--data-binary {shlex.quote(found.body.decode('utf-8', 'replace'))}")
         text = (
             f"# {found.source}: webhook-id {msg_id}, re-signed at {ts} (not sent; add --send)\n"
-            + " \\\n  ".join(shlex.quote(c) for c in cmd)
+            + " \\\n  ".join(parts_)
             + "\n"
         )
         write_text(text, common.output, redactor)
