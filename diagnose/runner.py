@@ -131,6 +131,8 @@ def load_facts(path: str) -> FactSet:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not a facts file: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadInput(f"{path}: not a facts file (expected a JSON object)")
     try:
