@@ -84,8 +84,10 @@ class BuildLogProbe:
         sink.put("build.first_error_step", found.line.step)
         sink.put("build.first_error_at", found.location())
         sink.put("build.context", list(found.context))
-        before = [c for c in found.context if int(c.split("|", 1)[0]) < found.line.number]
-        after = [c for c in found.context if int(c.split("|", 1)[0]) > found.line.number]
+        # The nearest neighbours with text: blank lines say nothing as evidence.
+        shown = [c for c in found.context if c.split("|", 1)[1].strip()]
+        before = [c for c in shown if int(c.split("|", 1)[0]) < found.line.number]
+        after = [c for c in shown if int(c.split("|", 1)[0]) > found.line.number]
         sink.put("build.line_before", before[-1] if before else None)
         sink.put("build.line_after", after[0] if after else None)
 
