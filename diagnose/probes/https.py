@@ -79,5 +79,7 @@ class HTTPSProbe:
             headers={"user-agent": USER_AGENT},
             follow_redirects=False,
         ) as client:
-            facts = _send(client, _Check("https", "GET", url), ctx.remaining(cap))
+            # Leave time to report: a silent server becomes a fact before the run's deadline.
+            timeout = min(cap, ctx.remaining() * 0.6)
+            facts = _send(client, _Check("https", "GET", url), timeout)
         sink.update({f"https.{k}": v for k, v in facts.items()})
