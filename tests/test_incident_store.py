@@ -181,9 +181,9 @@ def test_timeline_only_a_judged_quiet_rule_is_gone() -> None:
         {"findings": [{"id": "dns.nxdomain", "severity": "critical",
                        "explains": [{"id": "smoke.homepage", "severity": "critical"}]}]},
     )  # fmt: skip
-    assert [line.split(" ")[0] for line in changes([explained])] == [
-        "dns.nxdomain",
-        "smoke.homepage",
+    assert changes([explained]) == [
+        "dns.nxdomain (critical) first seen 10:00",
+        "smoke.homepage (critical, explained by dns.nxdomain) first seen 10:00",
     ]
 
 
@@ -258,3 +258,17 @@ def test_timestamps_are_utc_iso(env: dict[str, str]) -> None:
     opened = json.loads(run(["incident", "list", "--format", "json"], env).stdout)[0]["opened_at"]
     parsed = datetime.fromisoformat(opened.replace("Z", "+00:00"))
     assert parsed.tzinfo is not None and abs(datetime.now(UTC) - parsed).total_seconds() < 60
+
+
+def test_check_target_refuses_early(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from diagnose.errors import BadInput
+    from diagnose.incidents.attach import check_target
+
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", env["DIAGNOSE_INCIDENT_DB"])
+    with Store(Path(env["DIAGNOSE_INCIDENT_DB"])) as store:
+        store.open_incident("Known", "info")
+    check_target("INC-1", Config())
+    check_target("github:acme/dashtray#3", Config())
+    for bad in ("INC-2", "slack:nobody", "github:acme"):
+        with pytest.raises(BadInput):
+            check_target(bad, Config())

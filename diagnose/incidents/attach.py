@@ -124,6 +124,16 @@ def resolve(store: Store, target: str, config: Config) -> tuple[Incident, SinkSp
     return (known or store.for_sink(spec.spec)), spec
 
 
+def check_target(target: str, config: Config) -> None:
+    """Raise BadInput now for a target that attaching would refuse later (for early checks)."""
+    spec = parse_sink(target.strip())
+    if spec is not None:
+        check_sink(spec, config)
+        return
+    with open_store(config) as store:
+        store.get(target)
+
+
 def attach_record(
     record: AttachmentRecord, target: str, config: Config, redactor: Redactor
 ) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +17,21 @@ class Snapshot:
     at: datetime
     present: Mapping[str, str]  # rule id -> severity, consequences included
     quiet: frozenset[str]  # rules judged and found quiet: only these can be "gone"
+    explained_by: Mapping[str, str] = field(default_factory=dict)  # consequence -> root cause
 
     @classmethod
     def from_json(cls, at: str, diagnosis: Mapping[str, Any]) -> Snapshot:
         """Build from an observation time and a diagnosis in its JSON form."""
         present: dict[str, str] = {}
+        explained_by: dict[str, str] = {}
         for finding in diagnosis.get("findings") or []:
-            present[str(finding.get("id"))] = str(finding.get("severity", ""))
+            root = str(finding.get("id"))
+            present[root] = str(finding.get("severity", ""))
             for explained in finding.get("explains") or []:
                 present.setdefault(str(explained.get("id")), str(explained.get("severity", "")))
-        return cls(parse_instant(at), present, frozenset(diagnosis.get("quiet") or ()))
+                explained_by.setdefault(str(explained.get("id")), root)
+        quiet = frozenset(diagnosis.get("quiet") or ())
+        return cls(parse_instant(at), present, quiet, explained_by)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class RuleHistory:
     rule_id: str
     severity: str
     spans: tuple[Span, ...]
+    explained_by: str | None = None
 
 
 def history(snapshots: Sequence[Snapshot]) -> list[RuleHistory]:
@@ -54,16 +60,18 @@ def history(snapshots: Sequence[Snapshot]) -> list[RuleHistory]:
     """
     spans: dict[str, list[Span]] = {}
     severity: dict[str, str] = {}
+    via: dict[str, str | None] = {}
     for snap in sorted(snapshots, key=lambda s: s.at):
         for rule_id, sev in snap.present.items():
             severity[rule_id] = sev
+            via[rule_id] = snap.explained_by.get(rule_id)
             runs = spans.setdefault(rule_id, [])
             if not runs or runs[-1].end is not None:
                 runs.append(Span(snap.at, None))
         for rule_id, runs in spans.items():
             if runs[-1].end is None and rule_id in snap.quiet and rule_id not in snap.present:
                 runs[-1] = Span(runs[-1].start, snap.at)
-    return [RuleHistory(r, severity[r], tuple(s)) for r, s in spans.items()]
+    return [RuleHistory(r, severity[r], tuple(s), via[r]) for r, s in spans.items()]
 
 
 def clock(moment: datetime, with_date: bool) -> str:
@@ -82,7 +90,8 @@ def describe(rules: Sequence[RuleHistory], last: datetime | None, with_date: boo
                 parts.append(f"gone at {clock(span.end, with_date)}")
         if rule.spans and rule.spans[-1].end is None and last and last > rule.spans[-1].start:
             parts.append(f"still there at {clock(last, with_date)}")
-        lines.append(f"{rule.rule_id} ({rule.severity}) " + ", ".join(parts))
+        why = f", explained by {rule.explained_by}" if rule.explained_by else ""
+        lines.append(f"{rule.rule_id} ({rule.severity}{why}) " + ", ".join(parts))
     return lines
 
 
