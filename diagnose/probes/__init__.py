@@ -24,9 +24,6 @@ PROBES: dict[str, str] = {
     "latency_budget": "diagnose.probes.latency_sample:LatencyBudgetProbe",
     "latency_sample": "diagnose.probes.latency_sample:LatencySampleProbe",
     "latency_logs": "diagnose.probes.latency_logs:LatencyLogsProbe",
-    "latency_budget": "diagnose.probes.latency_sample:LatencyBudgetProbe",
-    "latency_sample": "diagnose.probes.latency_sample:LatencySampleProbe",
-    "latency_logs": "diagnose.probes.latency_logs:LatencyLogsProbe",
 }
 
 
