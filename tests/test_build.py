@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagnose.buildlog import LogFormat, first_error, parse_log
 from diagnose.buildlog.project import allows_major
@@ -139,3 +141,18 @@ def test_format_detection_and_steps() -> None:
 )
 def test_node_spec_allows_20(spec: str, ok: bool | None) -> None:
     assert allows_major(spec, 20) is ok
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"ab \t\n#[]:Z0129-T.\x1b\ufeff"]
+            + ["##[error]", "##[group]Run x", "error", "2025-01-15T10:00:00.0000000Z "]
+        )
+    ).map("".join)
+)
+def test_any_text_parses(text: str) -> None:
+    log = parse_log(text)
+    found = first_error(log)
+    assert found is None or found.line.number >= 1

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagnose.envcheck.dotenv import parse_dotenv
 
@@ -148,3 +150,11 @@ def test_dotenv_semantics() -> None:
         "G": "",
     }
     assert [b.line for b in bad] == [11]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"AB_=' \"\\#\nx\t", "export "])).map("".join))
+def test_any_text_is_read_or_reported(text: str) -> None:
+    entries, bad = parse_dotenv(text)
+    assert all(e.name and e.line >= 1 for e in entries)
+    assert all(b.line >= 1 for b in bad)
