@@ -207,6 +207,7 @@ class Diagnosis:
             "command": self.command,
             "target": self.target,
             "invocation": self.factset.invocation,
+            "now": self.factset.now,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "status": self.status.value,

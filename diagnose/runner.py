@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shlex
@@ -38,10 +37,13 @@ class Common:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     now_given: bool = False
     extra_secret_env: tuple[str, ...] = ()
+    extra_secret_values: tuple[str, ...] = ()
 
     def redactor(self) -> Redactor:
         """Return the redactor that knows every configured secret's value."""
-        return Redactor(self.config.secret_values(self.extra_secret_env))
+        return Redactor(
+            [*self.config.secret_values(self.extra_secret_env), *self.extra_secret_values]
+        )
 
     def rules(self) -> list[Rule]:
         """Load built-in and user rules, turning rule problems into one clear line."""
@@ -55,11 +57,14 @@ class Common:
             raise BadInput(f"rule error: {exc.problems[0]}{suffix}") from None
 
 
-def make_common(params: Mapping[str, Any], secret_env: Sequence[str] = ()) -> Common:
+def make_common(
+    params: Mapping[str, Any], secret_env: Sequence[str] = (), secret_values: Sequence[str] = ()
+) -> Common:
     """Build Common from click's parameters, validating each.
 
     `secret_env` names extra environment variables whose values must never be written
-    (e.g. the one given to --secret-env).
+    (e.g. the one given to --secret-env); `secret_values` are values read from elsewhere
+    (an env file) that must never be written either.
     """
     config = load_config(params.get("config_path"))
     timeout = params.get("timeout")
@@ -69,8 +74,11 @@ def make_common(params: Mapping[str, Any], secret_env: Sequence[str] = ()) -> Co
         raise BadInput(f"bad --timeout {timeout!r}: give seconds between 0 and 3600")
     now_text = params.get("now")
     now = parse_instant(now_text) if now_text else datetime.now(UTC)
-    if params.get("attach") and importlib.util.find_spec("diagnose.incidents") is None:
-        raise BadInput("--attach: incidents are not available yet (issue #7 has not landed)")
+    if params.get("attach"):
+        # Refuse a bad incident or sink before the probes run, not after the report is out.
+        from diagnose.incidents.attach import check_target
+
+        check_target(str(params["attach"]), config)
     rules_dirs = tuple(Path(p) for p in params.get("rules_dirs") or ())
     for d in rules_dirs:
         if not d.is_dir():
@@ -87,6 +95,7 @@ def make_common(params: Mapping[str, Any], secret_env: Sequence[str] = ()) -> Co
         now=now,
         now_given=bool(now_text),
         extra_secret_env=tuple(secret_env),
+        extra_secret_values=tuple(secret_values),
     )
 
 

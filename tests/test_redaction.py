@@ -28,6 +28,7 @@ CANARY_PASSWORD = "hunter2canary"
             "K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN",
         ),
         ("token ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abcdefghijklmnopqrstuvwxyz0123"),
+        ("url https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "XXXXsecretXXXX"),
     ],
 )
 def test_patterns(text: str, secret: str) -> None:

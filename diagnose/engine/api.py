@@ -24,8 +24,13 @@ def all_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     return load_rules([builtin_rules_dir(), *extra_dirs], catalog())
 
 
-def judge(factset: FactSet, rules: Sequence[Rule], started: datetime | None = None) -> Diagnosis:
-    """Evaluate rules on facts (live or replayed) into a Diagnosis."""
+def judge(
+    factset: FactSet,
+    rules: Sequence[Rule],
+    started: datetime | None = None,
+    notes: Sequence[str] = (),
+) -> Diagnosis:
+    """Evaluate rules on facts (live or replayed) into a Diagnosis; notes are shown as they are."""
     findings, inconclusive, quiet, _ = evaluate(rules, factset, catalog())
     started = started or datetime.now(UTC)
     return Diagnosis(
@@ -39,6 +44,7 @@ def judge(factset: FactSet, rules: Sequence[Rule], started: datetime | None = No
         quiet=quiet,
         factset=factset,
         tool_version=__version__,
+        notes=tuple(notes),
     )
 
 

@@ -119,6 +119,10 @@ class Leaf(Condition):
             return None, []
         symbol, fn, needs_value = OPERATORS[self.op]
         result = bool(fn(actual, expected))
+        if result and isinstance(actual, list) and self.op in ("matches", "contains"):
+            # Quote the element that matched, not the head of the list.
+            hit = next((x for x in actual if fn([x], expected)), None)
+            return True, [f"{self.fact} has {show(hit)} ({symbol} {show(expected)})"]
         if not needs_value:
             line = f"{self.fact} ({show(actual)}) {symbol}"
         elif self.value_fact:

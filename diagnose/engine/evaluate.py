@@ -30,13 +30,14 @@ class Verdict:
 
 
 def fact_getter(factset: FactSet, providers: Mapping[str, str]) -> Any:
-    """Return get(name): the value, None when its probe ran fine but left it unset, else UNKNOWN."""
+    """Return get(name): the value; None when its probe ended ok without it or did not run at all
+    (an optional input that was not given); UNKNOWN when its probe failed or timed out."""
 
     def get(name: str) -> Any:
         if name in factset.facts:
             return factset.facts[name]
         probe = factset.probe(providers.get(name, ""))
-        if probe is not None and probe.status is ProbeStatus.OK:
+        if probe is None or probe.status is ProbeStatus.OK:
             return None
         return UNKNOWN
 
@@ -47,8 +48,10 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
     """Evaluate one rule; a rule whose probes did not run is not applicable."""
     needed = {providers.get(f, "?") for f in rule.facts()}
     ran = {p.name for p in factset.probes}
-    if not needed <= ran:
-        return Verdict(rule, "not-applicable", reason=f"needs {', '.join(sorted(needed - ran))}")
+    # Applicable when any of its probes ran: a rule over logs *and* live samples still judges
+    # a run that had only one of them (the other's facts read as unset).
+    if not needed & ran:
+        return Verdict(rule, "not-applicable", reason=f"needs {', '.join(sorted(needed))}")
     get = fact_getter(factset, providers)
     verdict, evidence = rule.when.evaluate(get)
     if verdict is None:
@@ -59,11 +62,18 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
         return Verdict(rule, "inconclusive", reason=why or "facts missing")
     if not verdict:
         return Verdict(rule, "quiet")
-    extra = [
-        f"{name} = {show(value)}"
-        for name in rule.evidence
-        if (value := get(name)) is not UNKNOWN and value is not None and value != ""
-    ]
+    extra: list[str] = []
+    for name in rule.evidence:
+        value = get(name)
+        if value is UNKNOWN or value in (None, "", [], {}):
+            continue
+        if isinstance(value, list):
+            # One line per element (the first ten): a list cut at 160 characters hides the point.
+            extra.extend(f"{name}[{i}] = {show(item)}" for i, item in enumerate(value[:10]))
+            if len(value) > 10:
+                extra.append(f"{name}: {len(value) - 10} more")
+        else:
+            extra.append(f"{name} = {show(value)}")
     return Verdict(rule, "fire", tuple(evidence + extra))
 
 

@@ -11,6 +11,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 T = TypeVar("T")
 
+PROBE_MARGIN_S = 0.2
+
 
 class FactSink:
     """Collects facts as a probe finds them, so a probe cut off by the deadline keeps what it saw."""
@@ -54,8 +56,12 @@ class ProbeContext:
     secrets: tuple[str, ...] = field(default=())
 
     def remaining(self, cap: float | None = None) -> float:
-        """Return the seconds left before the deadline (never below a small floor), capped."""
-        left = max(0.05, self.deadline - time.monotonic())
+        """Return the seconds a probe may still spend (never below a small floor), capped.
+
+        A margin is held back from the run's deadline so that a probe bounded by this finishes,
+        and records what it saw as evidence, before the engine stops waiting for it.
+        """
+        left = max(0.05, self.deadline - PROBE_MARGIN_S - time.monotonic())
         return min(left, cap) if cap is not None else left
 
 
