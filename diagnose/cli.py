@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "ssl": "diagnose.commands.ssl:command",
     "replay": "diagnose.commands.replay:command",
     "demo": "diagnose.commands.demo:command",
+    "all": "diagnose.commands.all:command",
+    "lab": "diagnose.commands.lab:command",
+    "init": "diagnose.commands.init:command",
     "latency": "diagnose.commands.latency:command",
     "webhooks": "diagnose.commands.webhooks:command",
     "incident": "diagnose.commands.incident:command",
@@ -30,9 +33,6 @@ COMMANDS: dict[str, str] = {
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
-    "all": ("#8", "Every check the config enables, merged into one ranked list."),
-    "init": ("#8", "Write a commented diagnose.toml for this project."),
-    "lab": ("#8", "Keep the lab running to rehearse the runbook."),
     "checklist": ("#11", "The runbook's pre-deploy and post-deploy checklists."),
     "deploy": ("#11", "Record deployments as evidence for later diagnoses."),
 }

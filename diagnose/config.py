@@ -43,6 +43,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "spike_factor": (int, float),
     },
     "incident": {"db": str, "sinks": dict},
+    "latency": {"urls": list, "logs": list, "n": int, "concurrency": int},
+    "project": {"dir": str, "convex_env": str},
 }
 
 # Environment variables whose values are always masked, set or not in the config.

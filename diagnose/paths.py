@@ -17,3 +17,9 @@ def builtin_cases_dir() -> Path:
     """Return the folder of the built-in rules' fire/quiet cases."""
     shipped = _PKG / "_data" / "rule_cases"
     return shipped if shipped.is_dir() else _PKG.parent / "fixtures" / "rules"
+
+
+def builtin_projects_dir() -> Path:
+    """Return the folder of sample project folders (the lab's deploy scenario copies one)."""
+    shipped = _PKG / "_data" / "projects"
+    return shipped if shipped.is_dir() else _PKG.parent / "fixtures" / "projects"

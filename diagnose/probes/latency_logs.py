@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 from diagnose.probes.base import FactSink, ProbeContext
 from diagnose.timeparse import parse_instant
@@ -34,8 +35,8 @@ class LatencyLogsProbe:
             return
         since = ctx.options.get("since")
         until = ctx.options.get("until")
-        lo = parse_instant(since).timestamp() if since else None
-        hi = parse_instant(until).timestamp() if until else None
+        lo = _epoch(since)
+        hi = _epoch(until)
         read = read_logs(paths)
         sink.update(
             {
@@ -50,3 +51,12 @@ class LatencyLogsProbe:
         facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
         facts.update(analyse_functions(read.executions, lo, hi, budgets["function_p95_ms"]))
         sink.update({PREFIX + k: v for k, v in facts.items()})
+
+
+def _epoch(value: Any) -> float | None:
+    """Return epoch seconds for a window bound given as a datetime or as WHEN text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return parse_instant(str(value)).timestamp()

@@ -1,0 +1,144 @@
+"""diagnose init: write a commented diagnose.toml, filled in from a project folder where it can."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from diagnose.errors import BadInput
+
+_CONVEX_URL = re.compile(
+    r"^\s*(?:VITE_|NEXT_PUBLIC_|PUBLIC_)?CONVEX_URL\s*=\s*[\"']?(https://[a-z0-9-]+\.convex\.(?:cloud|site))"
+)
+_SITE_URL = re.compile(
+    r"^\s*(?:VITE_)?(?:SITE|PUBLIC|APP)_URL\s*=\s*[\"']?https?://([a-z0-9.-]+)", re.I
+)
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What a project folder tells about the service (None where it says nothing)."""
+
+    pages_project: str | None = None
+    convex_site: str | None = None
+    domain: str | None = None
+    has_workflows: bool = False
+
+
+def detect(root: Path) -> Detected:
+    """Read package.json, wrangler.toml and .env files for names and URLs; never values of secrets."""
+    name = None
+    package = root / "package.json"
+    if package.is_file():
+        try:
+            data = json.loads(package.read_text(encoding="utf-8"))
+            name = str(data.get("name") or "") or None
+        except (OSError, ValueError):
+            name = None
+    wrangler = root / "wrangler.toml"
+    if wrangler.is_file():
+        match = re.search(r'^name\s*=\s*"([^"]+)"', wrangler.read_text(errors="replace"), re.M)
+        name = match.group(1) if match else name
+    convex = domain = None
+    for env in sorted(root.glob(".env*")):
+        for line in env.read_text(encoding="utf-8", errors="replace").splitlines():
+            if (m := _CONVEX_URL.match(line)) and not convex:
+                # HTTP actions (and /api/health) live on .convex.site, the client URL on .convex.cloud.
+                convex = m.group(1).replace(".convex.cloud", ".convex.site")
+            if (m := _SITE_URL.match(line)) and not domain and "localhost" not in m.group(1):
+                domain = m.group(1)
+    if name:
+        name = re.sub(r"[^a-z0-9-]", "-", name.split("/")[-1].lower()).strip("-") or None
+    return Detected(name, convex, domain, (root / ".github" / "workflows").is_dir())
+
+
+def render(found: Detected, project: str | None) -> str:
+    """Return the commented config text."""
+
+    def line(key: str, value: str | None, example: str) -> str:
+        return f'{key} = "{value}"' if value else f'# {key} = "{example}"'
+
+    domain = found.domain
+    pages = found.pages_project
+    return "\n".join(
+        [
+            "# diagnose.toml: what `diagnose all` checks, and the budgets it judges against.",
+            "# Every key is optional; unknown keys are errors. Reference: docs/configuration.md",
+            "",
+            "[service]",
+            "# The site users open; smoke tests and latency sampling use it.",
+            line("url", f"https://{domain}" if domain else None, "https://dashtray.com"),
+            "# The domain for `diagnose ssl` / `diagnose dns` (DNS records, certificate chain).",
+            line("domain", domain, "dashtray.com"),
+            "# Convex HTTP actions (.convex.site): the smoke test's GET /api/health.",
+            line("convex_url", found.convex_site, "https://your-project.convex.site"),
+            "# The Cloudflare Pages project: the custom domain must CNAME to <project>.pages.dev.",
+            line("pages_project", pages, "dashtray"),
+            "# The endpoint DodoPayments posts to (an unsigned POST must be refused with 400/401).",
+            '# webhook_url = "https://your-project.convex.site/webhooks/dodo"',
+            "",
+            "[run]",
+            "timeout = 10          # seconds for the whole run",
+            "",
+            "[webhooks]",
+            "# Convex logs: npx convex logs --prod --history 500 --jsonl > convex.jsonl",
+            '# logs = ["convex.jsonl"]',
+            '# captures = ["deliveries.har"]',
+            'secret_env = "DODO_PAYMENTS_WEBHOOK_KEY"',
+            '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_KEY_PREVIOUS"   # after a rotation',
+            "",
+            "[latency]",
+            '# urls = ["https://dashtray.com/"]',
+            "n = 20",
+            "",
+            "[budgets]",
+            "# The runbook's success criteria.",
+            "p95_ms = 2000",
+            "error_rate = 0.01",
+            "",
+            "[project]",
+            "# The project folder: env names from the code, Node version, workflows.",
+            line("dir", project, "."),
+            '# convex_env = "convex.env"   # npx convex env list --prod > convex.env',
+            "",
+            "[secrets]",
+            "# Values of these env vars are masked in everything diagnose writes.",
+            '# env = ["MY_API_TOKEN"]',
+            "",
+        ]
+    )
+
+
+def run_init(project: str | None, output: str, force: bool) -> int:
+    """Detect, render, write; refuse to overwrite unless forced."""
+    root = Path(project) if project else Path.cwd()
+    if not root.is_dir():
+        raise BadInput(f"--project {project}: not a folder")
+    target = Path(output)
+    if target.exists() and not force:
+        raise BadInput(f"{target} exists: use --force to overwrite it")
+    found = detect(root)
+    text = render(found, project or ".")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
+    filled = [k for k, v in vars(found).items() if v and k != "has_workflows"]
+    click.echo(f"wrote {target}" + (f" (detected: {', '.join(filled)})" if filled else ""))
+    click.echo("next: edit it, then run: diagnose all")
+    return 0
+
+
+@click.command("init")
+@click.option("--project", type=click.Path(), help="Project folder to detect from [default: .].")
+@click.option("--output", "-o", default="diagnose.toml", show_default=True, help="Where to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def command(project: str | None, output: str, force: bool, **_: Any) -> None:
+    """Write a commented diagnose.toml for a Dashtray-like project, detected where it can be."""
+    sys.exit(run_init(project, output, force))
