@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from diagnose.latency.classify import is_cached, is_static, origin_ms, server_timing
 from diagnose.latency.stats import percentile, rounded, sparkline, summarize
+from diagnose.probes.base import Unfinished, run_bounded
 
 if TYPE_CHECKING:
     import httpx
@@ -100,33 +101,43 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
     dns = _lookup(url)
     trace = _Trace()
     left = max(0.05, plan.deadline - time.monotonic())
-    timeout = min(plan.request_timeout, left)
+    # A warm-up may use half the time left, no more: a peer that never answers must leave the
+    # measured requests time to fail and be counted, or the run would report "ok" on nothing.
+    timeout = min(plan.request_timeout, left / 2 if warmup else left)
     status = cache = timing = None
     error: str | None = None
     cloudflare = False
     size = 0
     ttfb: float | None = None
-    try:
-        with client.stream(
-            "GET", url, timeout=httpx.Timeout(timeout), extensions={"trace": trace}
-        ) as response:
-            ttfb = (time.monotonic() - t0) * 1000
-            status = response.status_code
-            cache = response.headers.get("cf-cache-status")
-            timing = response.headers.get("server-timing")
-            cloudflare = "cf-ray" in response.headers or cache is not None
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                # A body that drips past the time we have is a slow answer, not a hang.
-                if time.monotonic() - t0 > timeout:
-                    error = f"body not complete within {timeout:.1f} s"
-                    break
-                if size >= MAX_BODY:
-                    break
-    except httpx.TimeoutException:
-        error = f"timeout: no answer within {timeout:.1f} s"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+
+    def fetch() -> None:
+        nonlocal status, cache, timing, error, cloudflare, size, ttfb
+        try:
+            with client.stream(
+                "GET", url, timeout=httpx.Timeout(timeout), extensions={"trace": trace}
+            ) as response:
+                ttfb = (time.monotonic() - t0) * 1000
+                status = response.status_code
+                cache = response.headers.get("cf-cache-status")
+                timing = response.headers.get("server-timing")
+                cloudflare = "cf-ray" in response.headers or cache is not None
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    # A body that drips past the time we have is a slow answer, not a hang.
+                    if time.monotonic() - t0 > timeout:
+                        error = f"body not complete within {timeout:.1f} s"
+                        break
+                    if size >= MAX_BODY:
+                        break
+        except httpx.TimeoutException:
+            error = f"timeout: no answer within {timeout:.1f} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+
+    # Socket timeouts bound each read, not the head: a peer trickling its status line a byte
+    # a second never trips them, so the whole request is bounded here (a daemon thread).
+    if isinstance(run_bounded({"get": fetch}, timeout + 0.05)["get"], Unfinished):
+        error = f"timeout: no complete answer within {timeout:.1f} s (the peer sends too slowly)"
     total = (time.monotonic() - t0) * 1000
     headers_done = trace.at.get("receive_response_headers.complete")
     return Sample(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
-from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.probes.base import FactSink, ProbeContext, Unfinished, run_bounded
 
 FIELDS = (
     "checked",
@@ -29,7 +30,7 @@ class WebhookEndpointProbe:
         """Send the request; what the endpoint did, including no answer, is the fact."""
         import httpx
 
-        from diagnose.probes.smoke import USER_AGENT, _Check, _send
+        from diagnose.probes.smoke import USER_AGENT, _Check, _send, _unfinished
 
         url = ctx.options.get("endpoint")
         if not url:
@@ -37,6 +38,13 @@ class WebhookEndpointProbe:
             return
         cap = float(ctx.options.get("request_timeout") or REQUEST_TIMEOUT)
         verify: Any = ctx.options.get("ca_file") or True
+        check = _Check("endpoint", "POST", str(url), {})
+        budget = ctx.remaining(cap)
         with httpx.Client(verify=verify, headers={"user-agent": USER_AGENT}) as client:
-            facts = _send(client, _Check("endpoint", "POST", str(url), {}), ctx.remaining(cap))
+            # Socket timeouts bound each read: a peer trickling a byte a second never trips
+            # them, so the whole request is bounded here and a cut-off request is evidence.
+            done = run_bounded({"post": partial(_send, client, check, budget)}, budget + 0.05)
+        facts = done["post"]
+        if isinstance(facts, Unfinished):
+            facts = _unfinished(check, budget)
         sink.update({f"webhook.endpoint.{k}": v for k, v in facts.items() if k in FIELDS})
