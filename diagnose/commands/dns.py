@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, invocation, make_common, write_text
+
+if TYPE_CHECKING:
+    from diagnose.engine.rules import Rule
+    from diagnose.model import Diagnosis
 
 _LABEL_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+MAX_CONCURRENCY = 32  # targets checked at once by --targets (each runs its probes in threads)
+# --targets: the worst status wins; a known critical outranks an unknown, which outranks a warning.
+_WORST = {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}
 
 
 def check_domain(value: str) -> str:
@@ -59,14 +69,135 @@ def resolver_options(given: Sequence[str], common: Common) -> list[tuple[str, in
     return [parse_address(r, "--resolver", 53) for r in raw]
 
 
+def read_targets(path: str) -> list[str]:
+    """Read a --targets file (or `-`): one domain per line; blank lines and `#` comments skipped."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise BadInput(f"--targets {path}: cannot read: {reason}") from None
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        try:
+            names.append(check_domain(value))
+        except BadInput as exc:
+            raise BadInput(f"--targets {path}:{number}: {exc}") from None
+    if not names:
+        raise BadInput(f"--targets {path}: no domain in it (one per line)")
+    return names
+
+
+def one_target(domain: str | None, targets: str | None, common: Common) -> list[str] | None:
+    """Check DOMAIN xor --targets; return the batch's names (None for one DOMAIN)."""
+    if bool(domain) == bool(targets):
+        raise BadInput("give one DOMAIN, or --targets FILE (one domain per line), not both")
+    if targets is None:
+        return None
+    if common.attach or common.save_facts is not None:
+        raise BadInput("--attach and --save-facts take one diagnosis: run without --targets")
+    return read_targets(targets)
+
+
+def run_targets(
+    command: str,
+    names: Sequence[str],
+    probes: Sequence[str],
+    options: Mapping[str, Any],
+    common: Common,
+    rules: Sequence[Rule],
+) -> int:
+    """Judge every name (at most MAX_CONCURRENCY at once) under the one deadline; write all.
+
+    Output: one diagnosis per target in input order; with --format json, one JSON document per
+    line (JSON lines). A target not started before the deadline is judged with its probes timed
+    out (status unknown). The exit code is that of the worst status.
+    """
+    from diagnose.engine.api import gather, judge
+
+    deadline = time.monotonic() + common.timeout
+    results: list[Diagnosis | None] = [None] * len(names)
+    queue = list(range(len(names)))
+    lock = threading.Lock()
+    how = invocation()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index = queue.pop(0)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                continue
+            started = datetime.now(UTC)
+            opts = {**options, "name": names[index]}
+            factset = gather(
+                command, names[index], probes, opts, now=common.now, timeout=left, invocation=how
+            )
+            results[index] = judge(factset, rules, started)
+
+    # Daemon threads (not an executor, whose workers the interpreter joins at exit): a target
+    # that outlives the deadline is reported as timed out and never holds the process.
+    threads = [
+        threading.Thread(target=worker, daemon=True, name=f"target-{n}")
+        for n in range(min(MAX_CONCURRENCY, len(names)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline + 0.5 - time.monotonic()))
+    done = [
+        found if (found := results[i]) is not None else _not_started(command, name, probes, common)
+        for i, name in enumerate(names)
+    ]
+    _write_all(done, common)
+    worst = max(done, key=lambda d: _WORST[d.status.value])
+    return worst.status.exit_code
+
+
+def _not_started(command: str, name: str, probes: Sequence[str], common: Common) -> Diagnosis:
+    """The diagnosis of a target the deadline left no time for: every probe timed out."""
+    from diagnose.engine.api import judge
+    from diagnose.model import FactSet, ProbeOutcome, ProbeStatus
+    from diagnose.timeparse import iso
+
+    why = f"not started: the {common.timeout} s deadline of the whole --targets run passed"
+    outcomes = tuple(ProbeOutcome(p, ProbeStatus.TIMEOUT, 0.0, why) for p in probes)
+    return judge(FactSet(command, name, iso(common.now), outcomes, {}, invocation()), [])
+
+
+def _write_all(diagnoses: Sequence[Diagnosis], common: Common) -> None:
+    """Render every diagnosis: JSON lines for --format json, else one report after another."""
+    from diagnose.render import OutputFormat, renderer
+    from diagnose.runner import use_color
+
+    redactor = common.redactor()
+    fmt = OutputFormat(common.fmt)
+    if fmt is OutputFormat.JSON:
+        text = "".join(redactor.json(d.to_json()) + "\n" for d in diagnoses)
+    else:
+        color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
+        render = renderer(fmt, color=color, verbose=common.verbose)
+        text = "\n".join(render(d).rstrip("\n") + "\n" for d in diagnoses)
+    write_text(text, common.output, redactor)
+
+
 def run_dns(
-    domain: str, resolvers: Sequence[str], expect_cname: str | None, params: dict[str, Any]
+    domain: str | None,
+    resolvers: Sequence[str],
+    expect_cname: str | None,
+    params: dict[str, Any],
+    targets: str | None = None,
 ) -> int:
     """Gather the DNS facts, judge them, write the report; return the exit code."""
     from diagnose.engine.api import gather, judge
 
     common = make_common(params)
-    name = check_domain(domain)
+    batch = one_target(domain, targets, common)
+    name = check_domain(domain) if domain else ""
     expect = expect_cname or common.config.get("dns", "expect_cname")
     options = {
         "name": name,
@@ -74,6 +205,8 @@ def run_dns(
         "expect_cname": check_domain(expect) if expect else None,
     }
     rules = common.rules()
+    if batch is not None:
+        return run_targets("dns", batch, ["dns"], options, common, rules)
     started = datetime.now(UTC)
     factset = gather(
         "dns",
@@ -88,7 +221,7 @@ def run_dns(
 
 
 @click.command("dns")
-@click.argument("domain")
+@click.argument("domain", required=False)
 @click.option(
     "--resolver",
     "resolvers",
@@ -101,9 +234,18 @@ def run_dns(
     metavar="TARGET",
     help="The CNAME the name must point at, e.g. <project>.pages.dev [default: dns.expect_cname].",
 )
+@click.option(
+    "--targets",
+    metavar="FILE",
+    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
+)
 @common_options
 def command(
-    domain: str, resolvers: tuple[str, ...], expect_cname: str | None, **params: Any
+    domain: str | None,
+    resolvers: tuple[str, ...],
+    expect_cname: str | None,
+    targets: str | None,
+    **params: Any,
 ) -> None:
-    """Resolve DOMAIN at every resolver and explain what is wrong with its DNS."""
-    sys.exit(run_dns(domain, resolvers, expect_cname, params))
+    """Resolve DOMAIN (or every domain of --targets FILE) and explain what is wrong with its DNS."""
+    sys.exit(run_dns(domain, resolvers, expect_cname, params, targets))

@@ -9,26 +9,34 @@ from typing import Any
 
 import click
 
-from diagnose.commands.dns import check_domain, parse_address, resolver_options
+from diagnose.commands.dns import (
+    check_domain,
+    one_target,
+    parse_address,
+    resolver_options,
+    run_targets,
+)
 from diagnose.errors import BadInput
 from diagnose.options import common_options
 from diagnose.runner import finish, invocation, make_common
 
 
 def run_ssl(
-    domain: str,
+    domain: str | None,
     port: int | None,
     resolvers: tuple[str, ...],
     connect_to: tuple[str, ...],
     ca_file: str | None,
     warn_days: int | None,
     params: dict[str, Any],
+    targets: str | None = None,
 ) -> int:
     """Run the dns, tls and https probes together, judge, write; return the exit code."""
     from diagnose.engine.api import gather, judge
 
     common = make_common(params)
-    name = check_domain(domain)
+    batch = one_target(domain, targets, common)
+    name = check_domain(domain) if domain else ""
     port = port or int(common.config.get("ssl", "port", 443))
     if not 0 < port < 65536:
         raise BadInput(f"bad --port {port}: give a number from 1 to 65535")
@@ -50,6 +58,8 @@ def run_ssl(
         "request_timeout": common.config.get("run", "request_timeout", 5.0),
     }
     rules = common.rules()
+    if batch is not None:
+        return run_targets("ssl", batch, ["dns", "tls", "https"], options, common, rules)
     started = datetime.now(UTC)
     factset = gather(
         "ssl",
@@ -74,7 +84,7 @@ def _check_pem(path: Path) -> None:
 
 
 @click.command("ssl")
-@click.argument("domain")
+@click.argument("domain", required=False)
 @click.option("--port", type=int, default=None, help="TLS port [default: ssl.port, else 443].")
 @click.option(
     "--resolver",
@@ -99,15 +109,21 @@ def _check_pem(path: Path) -> None:
     default=None,
     help="Warn when the certificate expires within N days [default: 14].",
 )
+@click.option(
+    "--targets",
+    metavar="FILE",
+    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
+)
 @common_options
 def command(
-    domain: str,
+    domain: str | None,
     port: int | None,
     resolvers: tuple[str, ...],
     connect_to: tuple[str, ...],
     ca_file: str | None,
     warn_days: int | None,
+    targets: str | None,
     **params: Any,
 ) -> None:
-    """Check DOMAIN end to end: DNS, the TLS chain as served, and an HTTPS request."""
-    sys.exit(run_ssl(domain, port, resolvers, connect_to, ca_file, warn_days, params))
+    """Check DOMAIN (or every domain of --targets FILE) end to end: DNS, TLS chain, HTTPS."""
+    sys.exit(run_ssl(domain, port, resolvers, connect_to, ca_file, warn_days, params, targets))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from diagnose.webhooks.window import Line, WindowRead, read_window
+from diagnose.webhooks.window import Line, WindowRead, find_end, read_window
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 
 class LogFormat(StrEnum):
@@ -54,6 +57,30 @@ _TEXT_TIME_FORMATS = (
 )
 
 
+_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+
+
+class Row(tuple[Any, ...]):
+    """One parsed record: a tuple in COLUMNS order that also answers row["column"].
+
+    Millions of these fit where dicts would not (a tuple has no per-row key table), and pandas
+    builds a frame from a list of tuples without converting each one.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        return tuple.__getitem__(self, _INDEX[key] if isinstance(key, str) else key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return a column's value, or `default` for a name that is not a column."""
+        return self[key] if key in _INDEX else default
+
+    def replace(self, **changes: Any) -> Row:
+        """Return a copy with some columns changed."""
+        return Row(changes.get(c, v) for c, v in zip(COLUMNS, self, strict=True))
+
+
 @dataclass(frozen=True)
 class BadLine:
     """A line that could not be read, and why."""
@@ -69,13 +96,33 @@ class Parsed:
 
     name: str
     fmt: LogFormat
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    before: list[dict[str, Any]] = field(default_factory=list)
+    before: list[Any] = field(default_factory=list)  # Rows: typed loosely for callers of dicts
     bad: list[BadLine] = field(default_factory=list)
     lines_read: int = 0
     seeked: bool = False
     start_offset: int = 0
     size: int | None = None
+    # Rows in file order: lists from the line-by-line reader, Arrow tables from the fast one.
+    parts: list[list[Row] | pa.Table] = field(default_factory=list, repr=False)
+    _rows: list[Row] | None = field(default=None, repr=False)
+
+    def add(self, rows: list[Row]) -> None:
+        """Append rows parsed line by line."""
+        if self.parts and isinstance(self.parts[-1], list):
+            self.parts[-1].extend(rows)
+        else:
+            self.parts.append(list(rows))
+        self._rows = None
+
+    @property
+    def rows(self) -> list[Any]:
+        """Every row (a Row) of the window, in file order; Arrow blocks become Rows only here."""
+        if self._rows is None:
+            out: list[Row] = []
+            for part in self.parts:
+                out.extend(part if isinstance(part, list) else _table_rows(part, self.name))
+            self._rows = out
+        return self._rows
 
 
 def _epoch(value: Any) -> float | None:
@@ -142,11 +189,11 @@ def _messages(log_lines: Any) -> list[str]:
     return out
 
 
-def _row(**kw: Any) -> dict[str, Any]:
-    return {c: kw.get(c) for c in COLUMNS}
+def _row(**kw: Any) -> Row:
+    return Row(kw.get(c) for c in COLUMNS)
 
 
-def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[dict[str, Any]]:
+def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     """Rows from one `npx convex logs --jsonl` record (a FunctionExecution)."""
     kind = obj.get("kind")
     ts = _epoch(obj.get("timestamp"))
@@ -184,7 +231,7 @@ def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[dict[str, Any]]:
     ]
 
 
-def stream_rows(obj: Mapping[str, Any], source: str) -> list[dict[str, Any]]:
+def stream_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     """Rows from one log-stream event (topics console and function_execution; legacy too)."""
     if isinstance(obj.get("data"), dict) and "topic" not in obj:
         obj = obj["data"]
@@ -220,7 +267,7 @@ def stream_rows(obj: Mapping[str, Any], source: str) -> list[dict[str, Any]]:
     return []  # verification and audit_log events say nothing about webhooks
 
 
-def text_rows(text: str, source: str) -> list[dict[str, Any]]:
+def text_rows(text: str, source: str) -> list[Row]:
     """Rows from one plain-text `npx convex logs` line."""
     m = _TEXT.match(_ANSI.sub("", text))
     if not m:
@@ -239,7 +286,7 @@ def text_rows(text: str, source: str) -> list[dict[str, Any]]:
     return [_row(**common, kind="execution", status="failure", error=msg)]
 
 
-def _parse_line(fmt: LogFormat, text: str, source: str) -> list[dict[str, Any]]:
+def _parse_line(fmt: LogFormat, text: str, source: str) -> list[Row]:
     if fmt is LogFormat.TEXT:
         return text_rows(text, source)
     obj = json.loads(text)
@@ -262,7 +309,7 @@ def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
         return
     for index, event in enumerate(events if isinstance(events, list) else [events], 1):
         try:
-            parsed.rows.extend(stream_rows(event, f"{name}#{index}"))
+            parsed.add(stream_rows(event, f"{name}#{index}"))
         except (ValueError, AttributeError, TypeError) as exc:
             parsed.bad.append(BadLine(name, Line(None, index, ""), f"event {index}: {exc}"))
 
@@ -295,14 +342,14 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
             parsed.before.extend(_parse_line(chosen, line.text, wr.name))
         except (ValueError, KeyError, TypeError, AttributeError):
             pass  # history before the window is only a hint; its bad lines are not counted
-    for line in _chain(first, lines):
-        if not line.text.strip():
-            continue
-        parsed.lines_read += 1
-        try:
-            parsed.rows.extend(_parse_line(chosen, line.text, wr.name))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            parsed.bad.append(BadLine(wr.name, line, _short(exc)))
+    if chosen is LogFormat.JSONL and wr.path is not None:
+        close = getattr(lines, "close", None)
+        if close:
+            close()  # the byte range is read in blocks instead; this closes the file
+        end = find_end(wr.path, first.offset, until, line_time)
+        read_jsonl_range(wr.path, first.offset, end, parsed)
+    else:
+        _line_by_line(chosen, _chain(first, lines), parsed)
     if chosen is LogFormat.TEXT:
         _tie_text_lines(parsed.rows)
     # Line numbers past a seek are counted only now, and only for the few shown.
@@ -315,18 +362,32 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
     return parsed
 
 
-def _tie_text_lines(rows: list[dict[str, Any]]) -> None:
+def _line_by_line(fmt: LogFormat, lines: Iterable[Line], parsed: Parsed) -> None:
+    """Parse lines one at a time (any format); bad lines are kept aside with their offsets."""
+    rows: list[Row] = []
+    for line in lines:
+        if not line.text.strip():
+            continue
+        parsed.lines_read += 1
+        try:
+            rows.extend(_parse_line(fmt, line.text, parsed.name))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            parsed.bad.append(BadLine(parsed.name, line, _short(exc)))
+    parsed.add(rows)
+
+
+def _tie_text_lines(rows: list[Row]) -> None:
     """Give console lines and the execution line after them one id (text logs have none)."""
-    pending: dict[str, list[dict[str, Any]]] = {}
+    pending: dict[str, list[int]] = {}
     for n, row in enumerate(rows):
         fn = str(row["function"])
         if row["kind"] == "log":
-            pending.setdefault(fn, []).append(row)
+            pending.setdefault(fn, []).append(n)
         elif row["kind"] == "execution":
             rid = f"text-{n}"
-            row["request_id"] = rid
-            for log in pending.pop(fn, []):
-                log["request_id"] = rid
+            rows[n] = row.replace(request_id=rid)
+            for i in pending.pop(fn, []):
+                rows[i] = rows[i].replace(request_id=rid)
 
 
 def _is_json(text: str) -> bool:
@@ -351,7 +412,7 @@ def _rewind(wr: WindowRead, first: Line, rest: Iterator[Line]) -> WindowRead:
     return WindowRead(wr.name, [], _chain(first, rest), wr.start_offset, wr.size, wr.seeked)
 
 
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def to_frame(rows: Sequence[Any]) -> pd.DataFrame:
     """Normalise rows into one frame: UTC timestamp, function, kind, status, duration, error..."""
     import pandas as pd
 
@@ -359,3 +420,196 @@ def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame["ts"] = pd.to_datetime(frame["ts"].astype("float64"), unit="s", utc=True)
     frame["duration_ms"] = frame["duration_ms"].astype("float64")
     return frame.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+# --- The fast path: `npx convex logs --jsonl` byte ranges through Arrow's JSON reader. ---
+
+BLOCK_BYTES = 16 << 20  # read this much at a time: memory stays flat whatever the file's size
+_ARROW_BLOCK = 1 << 20  # Arrow's own block (its unit of parallel parsing)
+_SPLIT = 16  # a rejected block is re-read in this many pieces before going line by line
+
+
+def _schema() -> pa.Schema:
+    """The fields of a FunctionExecution the rows need; everything else is skipped unparsed."""
+    import pyarrow as pa
+
+    log_line = pa.struct([("level", pa.string()), ("messages", pa.list_(pa.string()))])
+    return pa.schema(
+        [
+            ("kind", pa.string()),
+            ("udfType", pa.string()),
+            ("identifier", pa.string()),
+            ("logLines", pa.list_(log_line)),
+            ("timestamp", pa.float64()),
+            ("executionTime", pa.float64()),
+            ("error", pa.string()),
+            ("requestId", pa.string()),
+        ]
+    )
+
+
+def read_jsonl_range(path: Path, start: int, end: int, parsed: Parsed) -> None:
+    """Parse bytes [start, end) of a JSONL file into `parsed`, block by block, with Arrow.
+
+    A block Arrow rejects (a line that is not JSON, a field of an unexpected type, a blank
+    line) is split and retried, and only the pieces still rejected are parsed line by line,
+    so bad lines are counted and reported exactly as the line-by-line reader reports them.
+    """
+    schema = _schema()
+    with path.open("rb") as fh:
+        fh.seek(start)
+        pos = start
+        carry = b""
+        while pos < end:
+            chunk = fh.read(min(BLOCK_BYTES, end - pos))
+            if not chunk:
+                break
+            pos += len(chunk)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if pos < end else len(data)
+            if cut == 0:
+                carry = data
+                continue
+            _block(data[:cut], pos - len(data), parsed, schema, split=True)
+            carry = data[cut:]
+        if carry:
+            _block(carry, pos - len(carry), parsed, schema, split=False)
+
+
+def _block(data: bytes, offset: int, parsed: Parsed, schema: pa.Schema, split: bool) -> None:
+    """Parse one block of whole lines starting at byte `offset`."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    try:
+        table = pj.read_json(
+            pa.py_buffer(data),
+            read_options=pj.ReadOptions(block_size=_ARROW_BLOCK),
+            parse_options=pj.ParseOptions(
+                explicit_schema=schema, unexpected_field_behavior="ignore"
+            ),
+        )
+        if table.num_rows != lines:
+            raise ValueError("blank lines")  # Arrow skips them: row i would not be line i
+        rows, bad_at = _columns(table)
+    except (pa.ArrowException, ValueError):
+        if split and len(data) > 64 * 1024:
+            for piece_offset, piece in _pieces(data, _SPLIT):
+                _block(piece, offset + piece_offset, parsed, schema, split=False)
+            return
+        _line_by_line(parsed.fmt, _block_lines(data, offset), parsed)
+        return
+    parsed.lines_read += lines
+    if bad_at:
+        lines_of = list(_block_lines(data, offset)) if len(bad_at) > 1 else None
+        for i in bad_at:
+            line = (
+                lines_of[i]
+                if lines_of
+                else next(itertools.islice(_block_lines(data, offset), i, None))
+            )
+            parsed.bad.append(
+                BadLine(parsed.name, line, "not a Convex FunctionExecution (kind/timestamp)")
+            )
+    if rows.num_rows:
+        parsed.parts.append(rows)
+        parsed._rows = None
+
+
+def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
+    """Turn FunctionExecution records into the row columns, as jsonl_rows() does one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = table.column("kind")
+    ts = table.column("timestamp")
+    done = pc.fill_null(pc.equal(kind, "Completion"), False)
+    valid = pc.and_(pc.or_(done, pc.fill_null(pc.equal(kind, "Progress"), False)), pc.is_valid(ts))
+    bad_at = [] if pc.all(valid).as_py() else pc.indices_nonzero(pc.invert(valid)).to_pylist()
+    error = table.column("error")
+    failed = pc.fill_null(pc.not_equal(error, ""), False)
+    udf = pc.fill_null(table.column("udfType"), "")
+    seconds = pc.if_else(pc.greater(ts, 1e11), pc.divide(ts, 1000.0), ts)
+    null_str = pa.scalar(None, pa.string())
+    out = pa.table(
+        {
+            "ts": seconds,
+            "function": table.column("identifier"),
+            "udf": pc.replace_substring(pc.utf8_lower(udf), "httpaction", "http_action"),
+            "kind": pc.if_else(done, "execution", "log"),
+            "status": pc.if_else(done, pc.if_else(failed, "failure", "success"), null_str),
+            "duration_ms": pc.if_else(
+                done,
+                pc.multiply(table.column("executionTime"), 1000.0),
+                pa.scalar(None, pa.float64()),
+            ),
+            "error": pc.if_else(pc.and_(done, failed), error, null_str),
+            "request_id": table.column("requestId"),
+            "message": _messages_column(table.column("logLines")),
+        }
+    )
+    return (out if not bad_at else out.filter(valid)), bad_at
+
+
+def _messages_column(log_lines: pa.ChunkedArray) -> pa.Array:
+    """Join each record's console lines as `[LEVEL] message ...`, one per line (as _messages)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = log_lines.combine_chunks()
+    items = lists.flatten()
+    if items.null_count:
+        raise ValueError("a null console line")  # the line-by-line reader skips those
+    level, messages = items.flatten()
+    if len(messages) and messages.flatten().null_count:
+        raise ValueError("a null message")  # printed as 'None' by the line-by-line reader
+    level = pc.fill_null(level, "")
+    level = pc.if_else(pc.equal(level, ""), "LOG", level)
+    text = pc.fill_null(pc.binary_join(messages, " "), "")
+    parts = pc.binary_join_element_wise("[", level, "] ", text, "")
+    lengths = pc.fill_null(lists.value_lengths(), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    grouped = pa.ListArray.from_arrays(pa.array(offsets), parts)
+    return pc.binary_join(grouped, "\n")
+
+
+def _table_rows(table: pa.Table, source: str) -> list[Row]:
+    """Return an Arrow block's rows as Row tuples (only when a caller asks for rows)."""
+    cols = [table.column(c).to_pylist() for c in COLUMNS[:-1]]
+    return list(map(Row, zip(*cols, itertools.repeat(source))))
+
+
+def _pieces(data: bytes, n: int) -> Iterator[tuple[int, bytes]]:
+    """Split a block of whole lines into about n pieces of whole lines."""
+    step = max(1, len(data) // n)
+    pos = 0
+    while pos < len(data):
+        cut = data.find(b"\n", pos + step)
+        cut = len(data) if cut < 0 else cut + 1
+        yield pos, data[pos:cut]
+        pos = cut
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    find = data.find
+    at = find(b"\n")
+    while at >= 0 and at + 1 < len(data):
+        starts.append(at + 1)
+        at = find(b"\n", at + 1)
+    return starts
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
+
+
+def _block_lines(data: bytes, offset: int) -> Iterator[Line]:
+    """The lines of a block with their byte offsets (for the line-by-line fallback)."""
+    starts = _line_starts(data)
+    for i, at in enumerate(starts):
+        raw = data[at : starts[i + 1] if i + 1 < len(starts) else len(data)]
+        yield Line(1 if offset + at == 0 else None, offset + at, _text(raw))

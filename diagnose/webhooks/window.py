@@ -42,6 +42,11 @@ class WindowRead:
     seeked: bool = False
     _path: Path | None = field(default=None, repr=False)
 
+    @property
+    def path(self) -> Path | None:
+        """The file, when it is a plain file that can be read again by offset."""
+        return self._path
+
     def line_number(self, line: Line) -> int | None:
         """Return a line's number, counting newlines before it only when asked (bad lines)."""
         if line.number is not None or self._path is None:
@@ -96,9 +101,9 @@ def _time_after(fh: BinaryIO, offset: int, time_of: TimeOf) -> float | None:
     return None
 
 
-def find_offset(fh: BinaryIO, size: int, since: float, time_of: TimeOf) -> int:
-    """Return a line-start offset at or before the first line timed at `since`."""
-    lo, hi = 0, size
+def find_offset(fh: BinaryIO, size: int, since: float, time_of: TimeOf, lo: int = 0) -> int:
+    """Return a line-start offset at or before the first line timed at `since` (from `lo` on)."""
+    first, hi = lo, size
     while hi - lo > _MIN_SPAN:
         mid = (lo + hi) // 2
         t = _time_after(fh, mid, time_of)
@@ -106,11 +111,32 @@ def find_offset(fh: BinaryIO, size: int, since: float, time_of: TimeOf) -> int:
             lo = mid
         else:
             hi = mid
-    if lo:
+    if lo > first:  # a seek point, mid-line: move to the next line start
         fh.seek(lo)
         fh.readline()
         lo = fh.tell()
     return lo
+
+
+def find_end(path: Path, start: int, until: float | None, time_of: TimeOf) -> int:
+    """Return the offset just past the first line after `start` timed later than until + slack.
+
+    The same line `_lines_from` stops after, found by binary search and then a short forward
+    scan, so the window's byte range is known before any of it is parsed.
+    """
+    size = path.stat().st_size
+    if until is None:
+        return size
+    limit = until + SLACK_S
+    with path.open("rb") as fh:
+        pos = find_offset(fh, size, limit, time_of, lo=start) if size - start > _MIN_SPAN else start
+        pos = max(pos, start)
+        fh.seek(pos)
+        for raw in iter(fh.readline, b""):
+            pos += len(raw)
+            if (t := time_of(_decode(raw))) is not None and t > limit:
+                return pos
+    return size
 
 
 def _lines_from(fh: BinaryIO, offset: int, until: float | None, time_of: TimeOf) -> Iterator[Line]:
