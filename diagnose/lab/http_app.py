@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from diagnose.lab.serving import LabServer, serve_http
 
 CF_ERRORS = {
     520: "Web server is returning an unknown error",
@@ -63,7 +64,7 @@ class LabState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LabServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -182,15 +183,6 @@ def _redirect_forever(handler: _Handler) -> None:
 _HOSTILE = {"trickle": _trickle, "huge-body": _huge_body, "redirect-forever": _redirect_forever}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, state: LabState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
 @dataclass
 class RunningApp:
     """A started lab app: its base URL and its state."""
@@ -205,16 +197,5 @@ def serve(scenario: str = "healthy") -> Iterator[RunningApp]:
     if scenario not in SCENARIOS:
         raise KeyError(scenario)
     state = LabState(scenario=scenario)
-    server = _Server(state)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield RunningApp(f"http://{host!s}:{port}", state)
-    finally:
-        state.stop.set()
-        server.shutdown()
-        server.server_close()
-        time.sleep(0)  # let handler threads observe the stop event
+    with serve_http(_Handler, state) as url:
+        yield RunningApp(url, state)

@@ -13,9 +13,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from diagnose.lab.serving import LabServer, serve_http
 from diagnose.latency.classify import is_static
 
 
@@ -82,7 +83,7 @@ class LatencyState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LabServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -133,16 +134,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, state: LatencyState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
 @dataclass
 class RunningLatencyApp:
     """A started app: its base URL, a static asset's URL, and its state."""
@@ -161,16 +152,5 @@ def serve(
         raise KeyError(scenario)
     profile = replace(SCENARIOS[scenario][1], **overrides)
     state = LatencyState(profile, time_scale)
-    server = _Server(state)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        base = f"http://{host!s}:{port}"
+    with serve_http(_Handler, state) as base:
         yield RunningLatencyApp(f"{base}/", f"{base}/assets/app.js", state)
-    finally:
-        state.stop.set()
-        server.shutdown()
-        server.server_close()

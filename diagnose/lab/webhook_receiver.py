@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from diagnose.lab.convex_logs import WEBHOOK_FUNCTION, Execution, append_execution
+from diagnose.lab.serving import LabServer, serve_http
 from diagnose.webhooks.signature import sign, verify
 
 PATH = "/webhooks/dodo"
@@ -55,7 +56,7 @@ class ReceiverState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LabServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -155,15 +156,6 @@ def _event_type(body: bytes) -> str:
     return str(data.get("type", "unknown")) if isinstance(data, dict) else "unknown"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, state: ReceiverState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
 @dataclass
 class RunningReceiver:
     """A started receiver: the webhook URL and its state."""
@@ -183,18 +175,8 @@ def serve(
     if fault not in FAULTS:
         raise KeyError(fault)
     state = ReceiverState(secret=secret, fault=fault, log_path=log_path, capture_path=capture_path)
-    server = _Server(state)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield RunningReceiver(f"http://{host!s}:{port}{PATH}", state)
-    finally:
-        state.stop.set()
-        server.shutdown()
-        server.server_close()
+    with serve_http(_Handler, state) as base:
+        yield RunningReceiver(f"{base}{PATH}", state)
 
 
 def event_body(kind: str = "payment.succeeded", n: int = 0) -> bytes:
