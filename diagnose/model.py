@@ -164,11 +164,27 @@ class Finding:
             "remediation": list(self.remediation),
             "commands": list(self.commands),
             "references": list(self.references),
-            "explains": [
-                {"id": e.id, "title": e.title, "severity": e.severity.value, "message": e.message}
-                for e in self.explains
-            ],
+            # Consequences in full: their evidence is part of the story.
+            "explains": [e.to_json() for e in self.explains],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], rank: int = 0) -> Finding:
+        """Build from the JSON form; raises KeyError/ValueError/TypeError on a malformed one."""
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title", "")),
+            severity=Severity(data["severity"]),
+            confidence=Confidence(data.get("confidence", "high")),
+            score=float(data.get("score") or 0.0),
+            message=str(data.get("message", "")),
+            evidence=tuple(str(e) for e in data.get("evidence") or ()),
+            remediation=tuple(str(e) for e in data.get("remediation") or ()),
+            commands=tuple(str(e) for e in data.get("commands") or ()),
+            references=tuple(str(e) for e in data.get("references") or ()),
+            explains=tuple(cls.from_json(e) for e in data.get("explains") or ()),
+            rank=int(data.get("rank") or rank),
+        )
 
 
 @dataclass(frozen=True)
@@ -218,3 +234,35 @@ class Diagnosis:
             "probes": [p.to_json() for p in self.factset.probes],
             "facts": dict(self.factset.facts),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Diagnosis:
+        """Build from the JSON form; raises KeyError/ValueError/TypeError on a malformed one."""
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"schema is {data.get('schema')!r}, expected {SCHEMA!r}")
+        factset = FactSet(
+            command=str(data["command"]),
+            target=str(data.get("target", "")),
+            now=str(data.get("now") or data["started_at"]),
+            probes=tuple(ProbeOutcome.from_json(p) for p in data.get("probes") or ()),
+            facts=dict(data.get("facts") or {}),
+            invocation=str(data.get("invocation", "")),
+        )
+        return cls(
+            command=factset.command,
+            target=factset.target,
+            started_at=str(data["started_at"]),
+            finished_at=str(data.get("finished_at", data["started_at"])),
+            status=Status(data["status"]),
+            findings=tuple(
+                Finding.from_json(f, i) for i, f in enumerate(data.get("findings") or (), 1)
+            ),
+            inconclusive=tuple(
+                Inconclusive(str(i["id"]), str(i.get("reason", "")))
+                for i in data.get("inconclusive") or ()
+            ),
+            quiet=tuple(str(q) for q in data.get("quiet") or ()),
+            factset=factset,
+            tool_version=str((data.get("tool") or {}).get("version", "")),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+        )

@@ -110,3 +110,15 @@ def test_color_only_on_a_terminal() -> None:
             os.environ["NO_COLOR"] = old
         else:
             os.environ.pop("NO_COLOR", None)
+
+
+@pytest.mark.parametrize("scenario", ["cf-522", "healthy"])
+def test_diagnosis_json_round_trips(lab, scenario: str) -> None:  # type: ignore[no-untyped-def]
+    """Diagnosis -> JSON -> Diagnosis is the identity (explained findings included)."""
+    from diagnose.model import Diagnosis
+
+    app = lab(scenario)
+    doc = run_cli("smoke", "--url", app.url, "--convex-url", app.url, "--format", "json").json()
+    again = Diagnosis.from_json(doc)
+    assert again.to_json() == doc
+    assert Diagnosis.from_json(again.to_json()) == again

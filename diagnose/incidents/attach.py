@@ -21,14 +21,7 @@ from diagnose.incidents.store import (
     open_store,
 )
 from diagnose.model import (
-    Confidence,
     Diagnosis,
-    FactSet,
-    Finding,
-    Inconclusive,
-    ProbeOutcome,
-    Severity,
-    Status,
 )
 from diagnose.redact import Redactor
 
@@ -158,23 +151,6 @@ def attach_diagnosis(diagnosis: Diagnosis, target: str, config: Config, redactor
     attach_record(make_record(diagnosis, redactor), target, config, redactor)
 
 
-def _finding(data: Mapping[str, Any], rank: int = 0) -> Finding:
-    return Finding(
-        id=str(data["id"]),
-        title=str(data.get("title", "")),
-        severity=Severity(data["severity"]),
-        confidence=Confidence(data.get("confidence", "high")),
-        score=float(data.get("score") or 0.0),
-        message=str(data.get("message", "")),
-        evidence=tuple(str(e) for e in data.get("evidence") or ()),
-        remediation=tuple(str(e) for e in data.get("remediation") or ()),
-        commands=tuple(str(e) for e in data.get("commands") or ()),
-        references=tuple(str(e) for e in data.get("references") or ()),
-        explains=tuple(_finding(e) for e in data.get("explains") or ()),
-        rank=int(data.get("rank") or rank),
-    )
-
-
 def diagnosis_from_json(data: Mapping[str, Any], source: str) -> Diagnosis:
     """Rebuild a Diagnosis from `--format json` output; raise BadInput naming what is wrong."""
     if data.get("schema") != "diagnose/diagnosis@1":
@@ -183,30 +159,7 @@ def diagnosis_from_json(data: Mapping[str, Any], source: str) -> Diagnosis:
             "'diagnose/diagnosis@1': save one with --format json --output FILE)"
         )
     try:
-        factset = FactSet(
-            command=str(data["command"]),
-            target=str(data.get("target", "")),
-            now=str(data["started_at"]),
-            probes=tuple(ProbeOutcome.from_json(p) for p in data.get("probes") or ()),
-            facts=dict(data.get("facts") or {}),
-            invocation=str(data.get("invocation", "")),
-        )
-        return Diagnosis(
-            command=factset.command,
-            target=factset.target,
-            started_at=str(data["started_at"]),
-            finished_at=str(data.get("finished_at", data["started_at"])),
-            status=Status(data["status"]),
-            findings=tuple(_finding(f, i) for i, f in enumerate(data.get("findings") or (), 1)),
-            inconclusive=tuple(
-                Inconclusive(str(i["id"]), str(i.get("reason", "")))
-                for i in data.get("inconclusive") or ()
-            ),
-            quiet=tuple(str(q) for q in data.get("quiet") or ()),
-            factset=factset,
-            tool_version=str((data.get("tool") or {}).get("version", "")),
-            notes=tuple(str(n) for n in data.get("notes") or ()),
-        )
+        return Diagnosis.from_json(data)
     except KeyError as exc:
         raise BadInput(f"{source}: not a diagnosis: missing key {exc}") from None
     except (ValueError, TypeError, AttributeError) as exc:
