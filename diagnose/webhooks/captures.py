@@ -157,6 +157,8 @@ def read_capture(name: str) -> CaptureFile:
                     name, "har", bad=[f"{name}:{exc.lineno}: not valid JSON: {exc.msg}"]
                 )
             doc = None
+        except RecursionError:  # hostile nesting: a bad file, not a crash
+            return CaptureFile(name, "har", bad=[f"{name}: JSON nested too deeply to read"])
         if isinstance(doc, Mapping) and isinstance(doc.get("log"), Mapping):
             return _read_har(name, doc)
     return _read_jsonl(name, text)
@@ -185,6 +187,8 @@ def _read_jsonl(name: str, text: str) -> CaptureFile:
             out.deliveries.append(jsonl_entry(json.loads(line), where))
         except json.JSONDecodeError as exc:
             out.bad.append(f"{where}: not valid JSON: {exc.msg}")
+        except RecursionError:
+            out.bad.append(f"{where}: JSON nested too deeply to read")
         except CaptureError as exc:
             out.bad.append(f"{where}: {exc}")
     return out
