@@ -117,3 +117,25 @@ def test_bad_input_is_one_line_exit_3(
     err = capsys.readouterr().err
     assert exit_info.value.code == 3
     assert needle in err and err.count("\n") == 1
+
+
+def test_dns_targets_from_stdin(
+    resolvers: dict[str, DNSServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import io
+
+    server = next(iter(resolvers.values()))
+    monkeypatch.setattr("sys.stdin", io.StringIO("dashtray.test\nnowhere.dashtray.test\n"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dns", "--targets", "-", "--resolver", server.address, "--format", "json"])
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["target"] for d in docs] == ["dashtray.test", "nowhere.dashtray.test"]
+    assert docs[1]["status"] == "critical" and exit_info.value.code == 2  # the worst
+
+
+def test_dns_needs_domain_or_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dns"])
+    assert exit_info.value.code == 3

@@ -163,3 +163,31 @@ def test_bad_input_is_one_line_exit_3(
     err = capsys.readouterr().err
     assert exit_info.value.code == 3
     assert needle in err and err.count("\n") == 1
+
+
+def test_targets_file_judges_each_domain_as_json_lines(
+    lab: TLSLab, resolver: DNSServer, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets = tmp_path / "targets.txt"
+    targets.write_text("# the lab\ngood.dashtray.test\n\nwrong-host.dashtray.test  # SAN\n")
+    args = ["ssl", "--targets", str(targets), "--resolver", resolver.address]
+    args += ["--connect-to", lab.address("good"), "--ca-file", str(lab.root_file)]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--format", "json", "--timeout", "5"])
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["target"] for d in docs] == ["good.dashtray.test", "wrong-host.dashtray.test"]
+    assert docs[0]["status"] == "ok" and docs[1]["findings"][0]["id"] == "tls.hostname-mismatch"
+    assert exit_info.value.code == 2  # the worst
+
+
+def test_targets_bad_line_names_file_and_line(tmp_path: Any) -> None:
+    targets = tmp_path / "t.txt"
+    targets.write_text("good.dashtray.test\nhttps://x.test/\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "diagnose", "ssl", "--targets", str(targets)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3 and f"{targets}:2" in done.stderr
+    assert "Traceback" not in done.stderr

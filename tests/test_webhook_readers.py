@@ -62,3 +62,44 @@ def test_pretty_printed_log_stream_array() -> None:
 def test_text_log_detected() -> None:
     parsed = read_log(str(FIXTURES / "convex-healthy.log"), LogFormat.AUTO, None, None)
     assert parsed.fmt is LogFormat.TEXT and not parsed.bad and parsed.rows
+
+
+def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Bad, blank and foreign lines inside Arrow blocks: same rows, same bad lines and offsets."""
+    import diagnose.webhooks.convex_logs as cl
+
+    log = tmp_path / "mixed.jsonl"
+    lines = []
+    for i in range(3000):
+        record = {
+            "kind": "Completion" if i % 7 else "Progress",
+            "udfType": "HttpAction",
+            "identifier": "POST /webhooks/dodo",
+            "logLines": [{"level": "LOG" if i % 2 else None, "messages": ["webhook", f"msg_{i}"]}],
+            "timestamp": (START + i) * 1000,
+            "executionTime": 0.1,
+            "requestId": f"r{i}",
+            **({"error": "Uncaught Error: boom"} if i % 11 == 0 else {}),
+        }
+        lines.append(json.dumps(record))
+    lines[100] = "{not json"
+    lines[2000] = json.dumps({"kind": "Other", "timestamp": START + 2000})
+    lines[2500] = ""
+    log.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(cl, "BLOCK_BYTES", 64 * 1024)  # many blocks, split on rejection
+    fast = read_log(str(log), LogFormat.AUTO, None, None)
+    monkeypatch.setattr(
+        cl,
+        "read_jsonl_range",
+        lambda path, start, end, parsed: cl._line_by_line(
+            parsed.fmt, cl._block_lines(path.read_bytes()[start:end], start), parsed
+        ),
+    )
+    slow = read_log(str(log), LogFormat.AUTO, None, None)
+    assert fast.rows == slow.rows and len(fast.rows) == 2997
+    assert (fast.lines_read, slow.lines_read) == (2999, 2999)
+    assert [(b.line.number, b.line.offset) for b in fast.bad] == [
+        (b.line.number, b.line.offset) for b in slow.bad
+    ]
+    assert [b.line.number for b in fast.bad] == [101, 2001]
+    assert fast.rows[1]["message"] == "[LOG] webhook msg_1" and fast.rows[0]["kind"] == "log"

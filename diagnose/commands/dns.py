@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from diagnose.model import Diagnosis
 
 _LABEL_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-MAX_CONCURRENCY = 32  # targets checked at once by --targets (each runs its probes in threads)
+MAX_CONCURRENCY = 16  # targets at once: enough to hide network waits, few enough for the GIL
 # --targets: the worst status wins; a known critical outranks an unknown, which outranks a warning.
 _WORST = {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from diagnose.probes.base import FactSink, ProbeContext
@@ -9,6 +10,8 @@ from diagnose.probes.dns import resolve, resolvers_from
 from diagnose.probes.smoke import FIELDS, USER_AGENT, _Check, _send
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 REQUEST_TIMEOUT = 5.0
@@ -33,6 +36,22 @@ def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx
             inner.close()
 
     return ConnectTo()
+
+
+@cache
+def verify_context(ca_file: str | None) -> ssl.SSLContext:
+    """Return the verifying context, made once per process: loading roots costs ~25 ms.
+
+    One context serves every request of a --targets run (SSLContext is safe to share between
+    threads); it is what httpx's verify=True makes, plus the roots of ca_file.
+    """
+    import httpx
+
+    ctx = httpx.create_ssl_context()
+    if ca_file:
+        # Trust the default roots *and* the extra file, as the tls probe does.
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
 
 
 class HTTPSProbe:
@@ -66,13 +85,8 @@ class HTTPSProbe:
                 return
             targets = [(found[0], port)]
         address, aport = targets[0]
-        verify: Any = True
-        if ctx.options.get("ca_file"):
-            import ssl
-
-            # Trust the system roots *and* the extra file, as the tls probe does.
-            verify = ssl.create_default_context()
-            verify.load_verify_locations(cafile=str(ctx.options["ca_file"]))
+        ca_file = ctx.options.get("ca_file")
+        verify = verify_context(str(ca_file) if ca_file else None)
         cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
         with httpx.Client(
             transport=_transport(host, port, address, aport, verify),

@@ -344,10 +344,10 @@ def _fetch_aia(url: str, timeout: float) -> x509.Certificate | None:
 
 
 def _build_path(
-    sent: Sequence[x509.Certificate], store: Sequence[x509.Certificate], ctx: ProbeContext
+    sent: Sequence[x509.Certificate], store: tuple[x509.Certificate, ...], ctx: ProbeContext
 ) -> dict[str, Any]:
     """Walk from the leaf to a trust anchor the way a client does, noting every gap."""
-    store_prints = {c.fingerprint(_sha256()) for c in store}
+    store_prints = _fingerprints(store)
     current = sent[0]
     seen: set[bytes] = set()
     out: dict[str, Any] = {"trusted": False, "untrusted_root": False, "incomplete": False}
@@ -387,6 +387,12 @@ def _build_path(
         current = nxt
 
 
+@cache
+def _fingerprints(store: tuple[x509.Certificate, ...]) -> frozenset[bytes]:
+    """The SHA-256 prints of a trust store, once per store (not once per chain checked)."""
+    return frozenset(c.fingerprint(_sha256()) for c in store)
+
+
 def _sha256() -> Any:
     from cryptography.hazmat.primitives import hashes
 
@@ -420,7 +426,7 @@ def _verify(
 
 
 def analyse(
-    chain_der: Sequence[bytes], host: str, store: Sequence[x509.Certificate], ctx: ProbeContext
+    chain_der: Sequence[bytes], host: str, store: tuple[x509.Certificate, ...], ctx: ProbeContext
 ) -> dict[str, Any]:
     """Describe and judge-free classify one address's chain."""
     from cryptography import x509

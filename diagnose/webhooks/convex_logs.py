@@ -457,31 +457,38 @@ def read_jsonl_range(path: Path, start: int, end: int, parsed: Parsed) -> None:
     """
     schema = _schema()
     with path.open("rb") as fh:
-        fh.seek(start)
         pos = start
-        carry = b""
         while pos < end:
+            fh.seek(pos)
             chunk = fh.read(min(BLOCK_BYTES, end - pos))
             if not chunk:
                 break
-            pos += len(chunk)
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1 if pos < end else len(data)
-            if cut == 0:
-                carry = data
-                continue
-            _block(data[:cut], pos - len(data), parsed, schema, split=True)
-            carry = data[cut:]
-        if carry:
-            _block(carry, pos - len(carry), parsed, schema, split=False)
+            cut = chunk.rfind(b"\n") + 1 if pos + len(chunk) < end else len(chunk)
+            if cut == 0:  # one line longer than a block: read on to its end
+                cut = len(chunk) + len(fh.readline())
+                fh.seek(pos)
+                chunk = fh.read(cut)
+            # A view, not a copy: the partial last line is read again with the next block.
+            lines = chunk.count(b"\n", 0, cut) + (0 if chunk[cut - 1 : cut] == b"\n" else 1)
+            _block(memoryview(chunk)[:cut], pos, parsed, schema, split=True, lines=lines)
+            pos += cut
 
 
-def _block(data: bytes, offset: int, parsed: Parsed, schema: pa.Schema, split: bool) -> None:
-    """Parse one block of whole lines starting at byte `offset`."""
+def _block(
+    data: memoryview | bytes,
+    offset: int,
+    parsed: Parsed,
+    schema: pa.Schema,
+    split: bool,
+    lines: int | None = None,
+) -> None:
+    """Parse one block of whole lines starting at byte `offset` (`lines` of them, if known)."""
     import pyarrow as pa
     import pyarrow.json as pj
 
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines is None:
+        raw = bytes(data)
+        lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     try:
         table = pj.read_json(
             pa.py_buffer(data),
@@ -494,6 +501,7 @@ def _block(data: bytes, offset: int, parsed: Parsed, schema: pa.Schema, split: b
             raise ValueError("blank lines")  # Arrow skips them: row i would not be line i
         rows, bad_at = _columns(table)
     except (pa.ArrowException, ValueError):
+        data = bytes(data)  # the rare slow path: a copy is fine
         if split and len(data) > 64 * 1024:
             for piece_offset, piece in _pieces(data, _SPLIT):
                 _block(piece, offset + piece_offset, parsed, schema, split=False)
@@ -502,6 +510,7 @@ def _block(data: bytes, offset: int, parsed: Parsed, schema: pa.Schema, split: b
         return
     parsed.lines_read += lines
     if bad_at:
+        data = bytes(data)
         lines_of = list(_block_lines(data, offset)) if len(bad_at) > 1 else None
         for i in bad_at:
             line = (
