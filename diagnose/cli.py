@@ -29,12 +29,12 @@ COMMANDS: dict[str, str] = {
     "latency": "diagnose.commands.latency:command",
     "webhooks": "diagnose.commands.webhooks:command",
     "incident": "diagnose.commands.incident:command",
+    "checklist": "diagnose.commands.checklist:command",
+    "deploy": "diagnose.commands.deploy:command",
 }
 
 # Commands whose issue has not landed yet: they say so in one line and exit 3.
 PENDING: dict[str, tuple[str, str]] = {
-    "checklist": ("#11", "The runbook's pre-deploy and post-deploy checklists."),
-    "deploy": ("#11", "Record deployments as evidence for later diagnoses."),
 }
 
 

@@ -66,5 +66,10 @@ def gather(
         deadline=time.monotonic() + timeout,
         secrets=tuple(secrets),
     )
+    from diagnose.deploys.records import has_records  # sqlite3 only: cheap
+
+    if "deploys" not in probe_names and has_records(options):
+        # Every diagnosis knows the last deployment once one is recorded (issue #11).
+        probe_names = [*probe_names, "deploys"]
     outcomes, facts = run_probes([make_probe(n) for n in probe_names], ctx)
     return FactSet(command, target, iso(now), outcomes, facts, invocation)

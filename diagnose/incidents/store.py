@@ -64,6 +64,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deliveries_by_state ON deliveries(state);
     """,
+    # Issue #11: the runbook's version-tracking records (diagnose deploy record), read by the
+    # deploys probe; kept here so that one file holds the incident and its deployments.
+    """
+    CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        deployed_at TEXT NOT NULL,
+        version TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        deployed_by TEXT,
+        changes TEXT,
+        environment TEXT NOT NULL,
+        source TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX deployments_by_time ON deployments(deployed_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

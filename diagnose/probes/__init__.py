@@ -24,6 +24,9 @@ PROBES: dict[str, str] = {
     "latency_budget": "diagnose.probes.latency_sample:LatencyBudgetProbe",
     "latency_sample": "diagnose.probes.latency_sample:LatencySampleProbe",
     "latency_logs": "diagnose.probes.latency_logs:LatencyLogsProbe",
+    "deploys": "diagnose.probes.deploys:DeploysProbe",
+    "checklist_pre": "diagnose.probes.checklist:PreDeployProbe",
+    "checklist_post": "diagnose.probes.checklist:PostDeployProbe",
 }
 
 

@@ -1,0 +1,1 @@
+"""Deployments as evidence: the version-tracking records, the CI environment, onset vs deployment."""
