@@ -156,17 +156,36 @@ def _serve_tcp(sock: socket.socket, server: DNSServer, stop: threading.Event) ->
                 conn.sendall(struct.pack("!H", len(reply)) + reply)
 
 
+def udp_tcp_pair() -> tuple[socket.socket, socket.socket, int]:
+    """Bind a UDP and a listening TCP socket on one ephemeral port of 127.0.0.1.
+
+    The port is free for UDP, not always for TCP (another test's connection may hold it):
+    try again on another port rather than fail the lab.
+    """
+    for attempt in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind(("127.0.0.1", port))
+        except OSError:
+            udp.close()
+            tcp.close()
+            if attempt == 49:
+                raise
+            continue
+        tcp.listen(16)
+        return udp, tcp, port
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def serve_dns(mode: Mode | str = Mode.GOOD) -> Iterator[DNSServer]:
     """Run one lab DNS server on 127.0.0.1 (UDP and TCP, one ephemeral port) until the block ends."""
     mode = Mode(mode)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    port = udp.getsockname()[1]
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind(("127.0.0.1", port))
-    tcp.listen(16)
+    udp, tcp, port = udp_tcp_pair()
     server = DNSServer(mode, port)
     stop = threading.Event()
     threads = [

@@ -228,10 +228,10 @@ def dns_reply(wire: bytes, mode: DNSMode) -> bytes:
 def serve_dns(mode: DNSMode | str) -> Iterator[Peer]:
     """Run one hostile DNS server (UDP and TCP on one port) on 127.0.0.1 until the block ends."""
     mode = DNSMode(mode)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    peer = Peer(mode.value, udp.getsockname()[1])
-    tcp = _listen_tcp(peer.port)
+    from diagnose.lab.dns_server import udp_tcp_pair
+
+    udp, tcp, port = udp_tcp_pair()
+    peer = Peer(mode.value, port)
 
     def serve_udp() -> None:
         while not peer.stop.is_set():
