@@ -232,7 +232,7 @@ def detect(line: str) -> LogFormat | None:
     if text.startswith("{"):
         try:
             obj = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # hostile nesting is no format either
             return None
         if not isinstance(obj, dict):
             return None
@@ -276,7 +276,7 @@ def read_logs(paths: Sequence[str]) -> LogRead:
                 if fmt is None:
                     raise BadLine("format not recognised (Logpush JSON, CLF or Convex JSONL)")
                 row = _parse(fmt, line)
-            except (BadLine, json.JSONDecodeError) as exc:
+            except (BadLine, json.JSONDecodeError, RecursionError) as exc:
                 bad += 1
                 if len(out.bad_examples) < MAX_EXAMPLES:
                     out.bad_examples.append(f"{path}:{number}: {exc}")
