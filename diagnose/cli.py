@@ -33,10 +33,6 @@ COMMANDS: dict[str, str] = {
     "deploy": "diagnose.commands.deploy:command",
 }
 
-# Commands whose issue has not landed yet: they say so in one line and exit 3.
-PENDING: dict[str, tuple[str, str]] = {
-}
-
 
 class _LazyGroup(click.Group):
     """A group whose commands live in their own modules, imported when named."""
@@ -130,23 +126,6 @@ def rules_docs(output: str | None, check_file: str | None) -> None:
     from diagnose.commands.rules import rule_docs
 
     sys.exit(rule_docs(output, check_file))
-
-
-def _pending(name: str, issue: str, summary: str) -> click.Command:
-    @click.command(
-        name,
-        help=f"{summary} (not available yet: issue {issue})",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def pending(args: tuple[str, ...]) -> None:
-        raise BadInput(f"'diagnose {name}' is not available yet: issue {issue} has not landed")
-
-    return pending
-
-
-for _name, (_issue, _summary) in PENDING.items():
-    cli.add_command(_pending(_name, _issue, _summary))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, assert_clean_error, run_cli
+
 from diagnose.lab.stack import LAB_SECRET, SCENARIOS
 
 

@@ -79,12 +79,6 @@ def test_config_found_in_current_folder(tmp_path: Path, lab) -> None:  # type: i
     assert result.json()["findings"][0]["id"] == "smoke.health"
 
 
-def test_pending_commands_say_so() -> None:
-    result = run_cli("checklist", "pre-deploy")
-    assert_clean_error(result)
-    assert "not available yet" in result.stderr
-
-
 def test_unwritable_output(lab) -> None:  # type: ignore[no-untyped-def]
     app = lab("healthy")
     result = run_cli("smoke", "--url", app.url, "--output", "/no/such/dir/out.txt")

@@ -208,20 +208,7 @@ def checklist_lines(title: str, states: Sequence[Mapping[str, Any]]) -> list[str
     return [head, *(f"{MARK[s['state']]} {s['item']}: {s['evidence']}" for s in states)]
 
 
-def markdown_checklist(title: str, states: Sequence[Mapping[str, Any]]) -> str:
-    """Return the checklist as a Markdown task list, for an incident."""
-    lines = [f"## {title}", ""]
-    for s in states:
-        box = "[x]" if s["state"] == "pass" else "[ ]"
-        tag = {"pass": "", "fail": " **FAIL**", "inconclusive": " _inconclusive_"}[s["state"]]
-        evidence = str(s["evidence"]).replace("\n", " ")
-        lines.append(f"- {box} {s['item']}{tag} (`{s['id']}`): {evidence}")
-    return "\n".join(lines) + "\n\n"
-
-
 def _finish(diagnosis: Any, common: Common, title: str, items: Sequence[Item]) -> int:
-    from diagnose.runner import save_facts, write_text
-
     states = item_states(diagnosis, items)
     factset = replace(
         diagnosis.factset, facts={**diagnosis.factset.facts, "checklist.items": states}
@@ -231,22 +218,9 @@ def _finish(diagnosis: Any, common: Common, title: str, items: Sequence[Item]) -
         factset=factset,
         notes=(*checklist_lines(title, states), *diagnosis.notes),
     )
-    if common.fmt != "markdown":
-        return finish(diagnosis, common)
-    # The markdown renderer does not show notes: the task list goes in front of it here.
-    from diagnose.render import OutputFormat, renderer
-
-    redactor = common.redactor()
-    body = renderer(OutputFormat.MARKDOWN, color=False, verbose=common.verbose)(diagnosis)
-    write_text(markdown_checklist(title, states) + body, common.output, redactor)
-    if common.save_facts is not None:
-        save_facts(diagnosis.factset, common.save_facts, redactor)
-    if common.attach:
-        from diagnose.incidents.attach import attach_diagnosis
-
-        attach_diagnosis(diagnosis, common.attach, common.config, redactor)
-    exit_code: int = diagnosis.status.exit_code
-    return exit_code
+    # The notes start with "[x] item: evidence" lines: the Markdown renderer turns them into a
+    # task list, so the checklist reaches incidents too (--attach).
+    return finish(diagnosis, common)
 
 
 def run_pre(
@@ -309,24 +283,6 @@ def run_pre(
     return _finish(diagnosis, common, "Pre-deploy checklist (runbook)", PRE_ITEMS)
 
 
-class _Instant(datetime):
-    """A datetime that also reads as RFC 3339 text.
-
-    The webhook probe takes `since` as a datetime, the latency probe as text it parses; one
-    gather gives both the same option, so the value must be both (see docs/commands/checklist.md).
-    """
-
-    def strip(self) -> str:
-        """Return the RFC 3339 form (what the latency probe's parser reads)."""
-        from diagnose.timeparse import iso
-
-        return iso(self)
-
-
-def _instant(moment: datetime) -> _Instant:
-    return _Instant.fromtimestamp(moment.timestamp(), UTC)
-
-
 def run_post(
     url: str | None,
     convex_url: str | None,
@@ -357,7 +313,7 @@ def run_post(
         raise BadInput("--log -: the checklist reads each log several times; give a file")
     if not 0 <= sample <= 1000:
         raise BadInput(f"bad --sample {sample}: give a whole number from 0 to 1000")
-    lo = _instant(parse_when(since, common.now)) if since else None
+    lo = parse_when(since, common.now) if since else None
     if not url and not logs:
         raise BadInput(
             "nothing to check: give --url https://dashtray.com (smoke tests, p95) and/or "
@@ -385,7 +341,7 @@ def run_post(
         "latency_logs": list(logs),
         "logs": convex_logs,  # the webhook and checklist readers take Convex logs only
         "since": lo,
-        "until": _instant(common.now),
+        "until": common.now,
         "budgets": resolve(configured),
         "budget_source": str(common.config.path) if configured else "runbook",
         "ca_file": common.config.get("ssl", "ca_file"),

@@ -21,6 +21,9 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
         f"{len(d.findings)} finding(s), {len(d.inconclusive)} inconclusive, {len(d.quiet)} quiet.",
         "",
     ]
+    if d.notes:
+        # A note that starts with "[x] " or "[ ] " (a checklist item) becomes a task-list item.
+        out += [f"- {note.replace(chr(10), ' ')}" for note in d.notes] + [""]
     if d.findings:
         out += ["| # | Severity | Rule | What | Explains |", "|---|---|---|---|---|"]
         for f in d.findings:
