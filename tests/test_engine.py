@@ -117,3 +117,29 @@ def test_probe_cannot_write_undeclared_fact() -> None:
         pass
     else:
         raise AssertionError("undeclared fact accepted")
+
+
+def test_rules_cache_follows_the_files(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A cached rule set is used only while no rule file changed."""
+    import os
+
+    from diagnose.engine.rules import load_rules
+    from diagnose.probes import catalog
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DIAGNOSE_NO_CACHE", raising=False)
+    rule = tmp_path / "rules" / "team" / "x.yaml"
+    rule.parent.mkdir(parents=True)
+    text = (
+        "title: T\nseverity: {sev}\nconfidence: high\n"
+        "when: {{fact: smoke.health.status, op: ne, value: 200}}\n"
+        "message: m\nremediation: ['curl -i the health endpoint']\n"
+    )
+    rule.write_text(text.format(sev="warning"))
+    first = load_rules([tmp_path / "rules"], catalog())
+    assert list((tmp_path / "cache" / "diagnose").glob("rules-*.pickle"))
+    assert load_rules([tmp_path / "rules"], catalog()) == first  # served from the cache
+    rule.write_text(text.format(sev="critical"))
+    os.utime(rule, ns=(1, 1))  # a different mtime, whatever the clock's resolution
+    again = load_rules([tmp_path / "rules"], catalog())
+    assert again[0].severity.value == "critical"

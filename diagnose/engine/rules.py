@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from diagnose.engine.conditions import Condition, ConditionError, parse
 from diagnose.model import Confidence, Severity
@@ -64,23 +63,6 @@ class LintProblem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-# libyaml's parser when present (about 10x faster: rule loading is on every run's path), with
-# the safe constructor either way.
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):
-    """A safe loader that remembers the line of every mapping key."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = _LineDict(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    for key_node, _ in node.value:
-        mapping.lines[str(key_node.value)] = key_node.start_mark.line + 1
-    return mapping
-
-
 class _LineDict(dict[str, Any]):
     """A dict that knows the YAML line of itself and of each key."""
 
@@ -91,7 +73,29 @@ class _LineDict(dict[str, Any]):
         self.lines: dict[str, int] = {}
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@cache
+def _loader() -> Any:
+    """Return a safe YAML loader that remembers the line of every mapping key.
+
+    Built on first use, so that a run served from the rules cache never imports yaml. libyaml's
+    parser when present (about 10x faster), with the safe constructor either way.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class LineLoader(base):
+        pass
+
+    def construct_mapping(loader: Any, node: Any) -> dict[str, Any]:
+        mapping = _LineDict(loader.construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        for key_node, _ in node.value:
+            mapping.lines[str(key_node.value)] = key_node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
 
 
 def rule_id_for(path: Path, root: Path) -> str:
@@ -138,7 +142,15 @@ class RuleFileError(ValueError):
 
 
 def _read(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    import yaml
+
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())  # noqa: S506
+
+
+def _yaml_error() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
 
 
 def check_rule(
@@ -161,7 +173,7 @@ def _check(
         doc = _read(path)
     except (OSError, UnicodeDecodeError) as exc:
         return [LintProblem(path, 1, f"cannot read: {exc}")], None
-    except yaml.YAMLError as exc:
+    except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
@@ -304,8 +316,77 @@ def _reaches(graph: Mapping[str, tuple[str, ...]], start: str, goal: str) -> boo
 
 
 def load_rules(roots: Iterable[Path], known_facts: Container[str]) -> list[Rule]:
-    """Load every rule under the roots; raise RuleFileError on any lint problem."""
+    """Load every rule under the roots; raise RuleFileError on any lint problem.
+
+    Sound rule sets are cached (pickled, in the user's cache folder) under a key made of every
+    rule file's path, size and mtime, the fact catalog and the version: parsing YAML and
+    compiling regexes is most of a cold start, and the rules rarely change between runs.
+    """
+    roots = list(roots)
+    key = _cache_key(roots, known_facts)
+    if key is not None and (cached := _cache_read(key)) is not None:
+        return cached
     rules, problems = _scan(roots, known_facts)
     if problems:
         raise RuleFileError(problems)
-    return sorted(rules, key=lambda r: r.id)
+    rules = sorted(rules, key=lambda r: r.id)
+    if key is not None:
+        _cache_write(key, rules)
+    return rules
+
+
+def _cache_key(roots: list[Path], known_facts: Container[str]) -> str | None:
+    import hashlib
+    import os
+
+    from diagnose import __version__
+
+    if os.environ.get("DIAGNOSE_NO_CACHE"):
+        return None
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for root in roots:
+            for path in rule_files(root):
+                st = path.stat()
+                digest.update(f"{root}|{path}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    if isinstance(known_facts, Iterable):
+        digest.update("\n".join(sorted(str(f) for f in known_facts)).encode())
+    return digest.hexdigest()[:32]
+
+
+def _cache_path(key: str) -> Path:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "diagnose" / f"rules-{key}.pickle"
+
+
+def _cache_read(key: str) -> list[Rule] | None:
+    import pickle
+
+    try:
+        with _cache_path(key).open("rb") as fh:
+            rules = pickle.load(fh)  # noqa: S301 - our own file, keyed by the rules' stat data
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return rules if isinstance(rules, list) else None
+
+
+def _cache_write(key: str, rules: list[Rule]) -> None:
+    import os
+    import pickle
+
+    path = _cache_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: a parallel run reads the old file or the new, never half
+        for old in path.parent.glob("rules-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only home only costs speed

@@ -6,12 +6,11 @@ import socket
 import ssl
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.probes.base import FactSink, ProbeContext, Unfinished, run_bounded
 from diagnose.probes.dns import resolve, resolvers_from
 
 if TYPE_CHECKING:
@@ -105,11 +104,18 @@ class TLSProbe:
         if not targets:
             return
         cap = float(ctx.options.get("connect_timeout", CONNECT_TIMEOUT))
-        with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
-            # Leave time to analyse and report: a silent server must become a fact, not a
-            # probe cut off by the deadline.
-            timeout = min(cap, ctx.remaining() * 0.6)
-            endpoints = list(pool.map(lambda t: _endpoint(t, host, timeout), targets))
+        # Leave time to analyse and report: a silent server must become a fact, not a
+        # probe cut off by the deadline. A server that trickles its handshake a byte at a time
+        # never trips a per-read socket timeout, so each endpoint is bounded as a whole too.
+        timeout = min(cap, ctx.remaining() * 0.6)
+        done = run_bounded(
+            {_show(a, p): partial(_endpoint, (a, p), host, timeout) for a, p in targets},
+            timeout + 0.1,
+        )
+        endpoints = [
+            _stalled(key, timeout) if isinstance(value, Unfinished) else value
+            for key, value in done.items()
+        ]
         sink.put("tls.endpoints", [_summary(e) for e in endpoints])
         _connect_facts(endpoints, sink)
         shaken = [e for e in endpoints if e.get("chain_der")]
@@ -126,6 +132,16 @@ class TLSProbe:
 
 def _show(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _stalled(address: str, timeout: float) -> dict[str, Any]:
+    """What an endpoint that was still handshaking when its time was up is recorded as."""
+    return {
+        "address": address,
+        "phase": "handshake",
+        "error_kind": "timeout",
+        "error": f"TLS handshake not finished after {timeout:.1f} s (the peer sends too slowly)",
+    }
 
 
 def _endpoint(target: tuple[str, int], host: str, timeout: float) -> dict[str, Any]:
