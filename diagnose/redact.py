@@ -26,6 +26,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # webhook-signature values: v1,<base64>
     (re.compile(r"\bv1,[A-Za-z0-9+/]{20,}={0,2}"), "v1," + MASK),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,})"), "gh_" + MASK),
+    # Credentials in a URL's query string.
+    (
+        re.compile(
+            r"(?i)([?&](?:token|access_token|auth|api_key|apikey|key|secret|sig|signature|password)=)"
+            r"[^&\s#\"']+"
+        ),
+        r"\1" + MASK,
+    ),
     # Slack incoming webhooks carry their secret in the path.
     (
         re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9/_-]+"),

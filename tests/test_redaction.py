@@ -29,6 +29,8 @@ CANARY_PASSWORD = "hunter2canary"
         ),
         ("token ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abcdefghijklmnopqrstuvwxyz0123"),
         ("url https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "XXXXsecretXXXX"),
+        ("--to https://x.convex.site/hook?token=qwerty12345&a=1", "qwerty12345"),
+        ("GET /cb?foo=1&access_token=zxcvbn98765", "zxcvbn98765"),
     ],
 )
 def test_patterns(text: str, secret: str) -> None:

@@ -310,24 +310,49 @@ def run_replay(
         )
         write_text(text, common.output, redactor)
         return 0
-    import httpx
+    from diagnose.probes.base import Unfinished, run_bounded
 
     t0 = time.monotonic()
-    try:
-        with httpx.Client(timeout=httpx.Timeout(common.timeout), follow_redirects=False) as client:
-            response = client.post(to, content=found.body, headers=headers)
-        elapsed = (time.monotonic() - t0) * 1000
-        body = response.text[:300].replace("\n", " ")
+    # One request, bounded as a whole (a receiver that trickles its answer never trips a
+    # per-read timeout) and read up to 64 KB (a receiver may answer with anything).
+    outcome = run_bounded(
+        {"post": lambda: _post_once(to, found.body, headers, common.timeout)}, common.timeout
+    )["post"]
+    elapsed = (time.monotonic() - t0) * 1000
+    if isinstance(outcome, Unfinished):
         text = (
-            f"POST {to}: {response.status_code} in {elapsed:.0f} ms (webhook-id {msg_id})\n{body}\n"
+            f"POST {to}: no complete answer within {common.timeout:g} s (sent once, not retried)\n"
         )
-        code = 0 if 200 <= response.status_code < 300 else 2
-    except httpx.HTTPError as exc:
-        elapsed = (time.monotonic() - t0) * 1000
-        text = f"POST {to}: no answer after {elapsed:.0f} ms: {type(exc).__name__}: {exc}\n"
         code = 2
+    elif isinstance(outcome, str):
+        text = f"POST {to}: no answer after {elapsed:.0f} ms: {outcome}\n"
+        code = 2
+    else:
+        status, body = outcome
+        text = f"POST {to}: {status} in {elapsed:.0f} ms (webhook-id {msg_id})\n{body}\n"
+        code = 0 if 200 <= status < 300 else 2
     write_text(text, common.output, redactor)
     return code
+
+
+def _post_once(
+    url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> tuple[int, str] | str:
+    """POST once; return (status, the start of the answer) or the error's text."""
+    import httpx
+
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client:
+            with client.stream("POST", url, content=body, headers=headers) as response:
+                head = b""
+                for chunk in response.iter_bytes():
+                    head += chunk
+                    if len(head) >= 64 * 1024:
+                        break
+                text = head[:300].decode("utf-8", "replace").replace("\n", " ")
+                return response.status_code, text
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 @command.command("replay")

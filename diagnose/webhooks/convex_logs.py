@@ -169,7 +169,7 @@ def detect(text: str) -> LogFormat:
     if s.startswith("{"):
         try:
             obj = json.loads(s)
-        except ValueError:
+        except (ValueError, RecursionError):
             return LogFormat.JSONL
         if isinstance(obj, dict) and ("topic" in obj or "_topic" in obj or "data" in obj):
             return LogFormat.STREAM
@@ -304,6 +304,9 @@ def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
     text = "\n".join(line.text for line in lines)
     try:
         events = json.loads(text)
+    except RecursionError:
+        parsed.bad.append(BadLine(name, Line(1, 0, ""), "JSON nested too deeply"))
+        return
     except ValueError as exc:
         parsed.bad.append(BadLine(name, Line(getattr(exc, "lineno", 1), 0, ""), f"not JSON: {exc}"))
         return
@@ -340,7 +343,7 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
     for line in wr.before:
         try:
             parsed.before.extend(_parse_line(chosen, line.text, wr.name))
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             pass  # history before the window is only a hint; its bad lines are not counted
     if chosen is LogFormat.JSONL and wr.path is not None:
         close = getattr(lines, "close", None)
@@ -373,6 +376,8 @@ def _line_by_line(fmt: LogFormat, lines: Iterable[Line], parsed: Parsed) -> None
             rows.extend(_parse_line(fmt, line.text, parsed.name))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             parsed.bad.append(BadLine(parsed.name, line, _short(exc)))
+        except RecursionError:
+            parsed.bad.append(BadLine(parsed.name, line, "JSON nested too deeply"))
     parsed.add(rows)
 
 
@@ -393,7 +398,7 @@ def _tie_text_lines(rows: list[Row]) -> None:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 

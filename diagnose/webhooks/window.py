@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +78,24 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
 
 
+# What a gzip stream cut off in the middle reads as: not JSON and not a log line, so every
+# reader counts it as one bad line (with its line number) instead of failing the whole file.
+TRUNCATED = "<the compressed stream ends early: the file is cut off here>"
+
+
 def _sequential(stream: BinaryIO, until: float | None, time_of: TimeOf) -> Iterator[Line]:
     offset = 0
-    for number, raw in enumerate(stream, 1):
+    number = 0
+    lines = iter(stream)
+    while True:
+        try:
+            raw = next(lines)
+        except StopIteration:
+            return
+        except (EOFError, OSError, zlib.error):  # gzip.BadGzipFile is an OSError
+            yield Line(number + 1, offset, TRUNCATED)
+            return
+        number += 1
         text = _decode(raw)
         yield Line(number, offset, text)
         offset += len(raw)
