@@ -122,3 +122,14 @@ def test_diagnosis_json_round_trips(lab, scenario: str) -> None:  # type: ignore
     again = Diagnosis.from_json(doc)
     assert again.to_json() == doc
     assert Diagnosis.from_json(again.to_json()) == again
+
+
+def test_replay_shows_the_shape_again(tmp_path: Path) -> None:
+    """Probes describe their facts (latency sparklines): a replay shows the same notes."""
+    from diagnose.lab.latency_app import serve
+
+    facts = tmp_path / "facts.json"
+    with serve("healthy", time_scale=0.01) as app:
+        live = run_cli("latency", app.url, "-n", "4", "--format", "json", "--save-facts", str(facts))
+    replayed = run_cli("replay", str(facts), "--format", "json")
+    assert live.json()["notes"] and replayed.json()["notes"] == live.json()["notes"]

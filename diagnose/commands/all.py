@@ -212,7 +212,6 @@ def plans(common: Common, window: Mapping[str, Any]) -> list[Plan]:
 def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int:
     """Run every enabled family at once and judge the merged facts."""
     from diagnose.engine.api import gather, judge
-    from diagnose.latency.shape import notes as latency_notes
     from diagnose.timeparse import parse_when
 
     pre = make_common(params)
@@ -243,8 +242,7 @@ def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int
         invocation=invocation(),
         secrets=secrets,
     )
-    shape = latency_notes(factset.facts) if any(p.family == "latency" for p in found) else ()
-    return finish(judge(factset, rules, started, notes=shape), common)
+    return finish(judge(factset, rules, started), common)
 
 
 @click.command("all")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +28,6 @@ def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
     from diagnose.engine.api import gather, judge
     from diagnose.latency.budgets import resolve
     from diagnose.latency.logs import read_path_check
-    from diagnose.latency.shape import notes
 
     # The latency options are taken out; what remains are the common options.
     n = _bounded(params.pop("n"), "-n", 1, 10_000)
@@ -82,8 +80,6 @@ def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
         invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started)
-    # The renderers have no per-family section yet: the shape travels as notes (text and JSON).
-    diagnosis = replace(diagnosis, notes=(*diagnosis.notes, *notes(factset.facts)))
     return finish(diagnosis, common)
 
 

@@ -14,7 +14,7 @@ from diagnose.engine.rules import Rule, load_rules
 from diagnose.engine.run import run_probes
 from diagnose.model import Diagnosis, FactSet
 from diagnose.paths import builtin_rules_dir
-from diagnose.probes import catalog, make_probe
+from diagnose.probes import PROBES, catalog, make_probe, probe_class
 from diagnose.probes.base import ProbeContext
 from diagnose.timeparse import iso
 
@@ -33,6 +33,13 @@ def judge(
     """Evaluate rules on facts (live or replayed) into a Diagnosis; notes are shown as they are."""
     findings, inconclusive, quiet, _ = evaluate(rules, factset, catalog())
     started = started or datetime.now(UTC)
+    described = [
+        line
+        for probe in factset.probes
+        if probe.name in PROBES
+        and (describe := getattr(probe_class(probe.name), "describe", None)) is not None
+        for line in describe(factset.facts)
+    ]
     return Diagnosis(
         command=factset.command,
         target=factset.target,
@@ -44,7 +51,7 @@ def judge(
         quiet=quiet,
         factset=factset,
         tool_version=__version__,
-        notes=tuple(notes),
+        notes=(*described, *notes),
     )
 
 

@@ -84,8 +84,3 @@ def log_lines(facts: Mapping[str, Any]) -> list[str]:
             f"{bad} log lines skipped (not parseable), e.g. {_get(facts, 'latency.logs.bad_examples')[0]}"
         )
     return lines
-
-
-def notes(facts: Mapping[str, Any]) -> tuple[str, ...]:
-    """Return every shape line for the report."""
-    return (*sample_lines(facts), *log_lines(facts))

@@ -76,6 +76,11 @@ class Probe(Protocol):
         ...
 
 
+# A probe class may also define `describe(facts) -> list[str]` (a staticmethod): lines that show
+# the shape of what it measured (a sparkline, a per-minute table). The engine adds them to the
+# diagnosis' notes from the facts, so a replay shows them too.
+
+
 class Unfinished:
     """Marks a call that had not finished when its time was up."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -22,6 +23,13 @@ class LatencyLogsProbe:
 
     name: ClassVar[str] = "latency_logs"
     provides: ClassVar[frozenset[str]] = _names()
+
+    @staticmethod
+    def describe(facts: Mapping[str, Any]) -> list[str]:
+        """Return the lines that show the shape of what was measured (shown as notes)."""
+        from diagnose.latency.shape import log_lines
+
+        return log_lines(facts)
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""

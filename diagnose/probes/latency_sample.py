@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from diagnose.probes.base import FactSink, ProbeContext
@@ -23,6 +24,13 @@ class LatencySampleProbe:
 
     name: ClassVar[str] = "latency_sample"
     provides: ClassVar[frozenset[str]] = _names()
+
+    @staticmethod
+    def describe(facts: Mapping[str, Any]) -> list[str]:
+        """Return the lines that show the shape of what was measured (shown as notes)."""
+        from diagnose.latency.shape import sample_lines
+
+        return sample_lines(facts)
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Sample every URL; a timeout or refused connection is a failed request, not a crash."""
