@@ -163,3 +163,31 @@ def test_delay_text() -> None:
     from diagnose.deploys.onset import delay_text
 
     assert [delay_text(s) for s in (45, 240, 7500)] == ["45 s", "4 minutes", "2 h 5 min"]
+
+
+def test_every_command_reads_deployments_from_its_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[incident] db in the config given with --config is the deployment log of every run."""
+    from diagnose.lab.http_app import serve
+
+    monkeypatch.delenv("DIAGNOSE_INCIDENT_DB", raising=False)
+    cfg = tmp_path / "team.toml"
+    cfg.write_text('[incident]\ndb = "team.sqlite3"\n')
+    env: dict[str, str] = {}
+    recorded = run_cli(
+        "deploy",
+        "record",
+        "--version",
+        "v9.9.9",
+        "--commit",
+        "c0ffee1",
+        "--config",
+        str(cfg),
+        env=env,
+    )
+    assert recorded.code == 0, recorded.stderr
+    assert (tmp_path / "team.sqlite3").exists()
+    with serve("healthy") as app:
+        done = run_cli("smoke", "--url", app.url, "--config", str(cfg), "--format", "json", env=env)
+    assert done.json()["facts"]["deploy.last.version"] == "v9.9.9"

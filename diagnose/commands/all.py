@@ -238,6 +238,7 @@ def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int
         probes,
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
         secrets=secrets,

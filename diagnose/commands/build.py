@@ -79,6 +79,7 @@ def run_build(log: str | None, project: str | None, params: dict[str, Any]) -> i
         ["buildlog", "project"],
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

@@ -276,6 +276,7 @@ def run_pre(
         probes,
         {"project_dir": project, "sources": sources, "extra_required": {}, "tz": tz},
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )
@@ -355,6 +356,7 @@ def run_post(
         probes,
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

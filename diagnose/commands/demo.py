@@ -100,6 +100,7 @@ def _smoke_only(scenario: str, params: dict[str, Any]) -> int:
             ["smoke"],
             options,
             now=common.now,
+            config=common.config,
             timeout=common.timeout,
             invocation=f"diagnose demo {scenario}",
         )

@@ -214,6 +214,7 @@ def run_dns(
         ["dns"],
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

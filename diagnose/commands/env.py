@@ -96,6 +96,7 @@ def run_env(
         ["envvars"],
         {"project_dir": project, "sources": sources, "extra_required": extra},
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

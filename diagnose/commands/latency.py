@@ -76,6 +76,7 @@ def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
         PROBES,
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

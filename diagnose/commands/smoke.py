@@ -60,6 +60,7 @@ def run_smoke(
         ["smoke"],
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

@@ -67,6 +67,7 @@ def run_ssl(
         ["dns", "tls", "https"],
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
     )

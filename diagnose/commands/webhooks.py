@@ -131,6 +131,7 @@ def run_webhooks(
         probes,
         options,
         now=common.now,
+        config=common.config,
         timeout=common.timeout,
         invocation=invocation(),
         secrets=secrets,

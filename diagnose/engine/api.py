@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
+from diagnose.config import Config
 from diagnose.engine.evaluate import evaluate, overall_status
 from diagnose.engine.rules import Rule, load_rules
 from diagnose.engine.run import run_probes
@@ -65,8 +66,14 @@ def gather(
     timeout: float,
     invocation: str = "",
     secrets: Sequence[str] = (),
+    config: Config | None = None,
 ) -> FactSet:
     """Run the named probes concurrently under one deadline."""
+    if config is not None and "deploy_db" not in options:
+        # The deployment log is the incident log of this run's config ([incident] db).
+        from diagnose.incidents.store import default_path
+
+        options = {**options, "deploy_db": str(default_path(config))}
     ctx = ProbeContext(
         options={**options, "timeout": timeout},
         now=now,
