@@ -68,7 +68,9 @@ def test_all_with_only_smoke(tmp_path: Path, lab) -> None:  # type: ignore[no-un
     assert result.json()["findings"][0]["id"] == "smoke.health"
 
 
-def test_lab_up_status_down() -> None:
+def test_lab_up_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A lab of the developer's own may be running: this one lives in its own folder.
+    monkeypatch.setenv("DIAGNOSE_LAB_DIR", str(tmp_path / "lab"))
     up = run_cli("lab", "up", "healthy", timeout=60)
     try:
         assert up.code == 0, up.stderr

@@ -151,13 +151,7 @@ def plan_latency(common: Common, window: Mapping[str, Any]) -> Plan | None:
 
 def plan_project(common: Common, window: Mapping[str, Any]) -> Plan | None:
     """Env and build configuration when project.dir is set."""
-    from diagnose.envcheck.check import (
-        VITE_PRODUCTION_FILES,
-        Source,
-        source_from_text,
-        workflow_sources,
-    )
-    from diagnose.envcheck.scan import Scope
+    from diagnose.commands.env import env_sources, file_values
 
     cfg = common.config
     folder = cfg.get("project", "dir")
@@ -166,18 +160,9 @@ def plan_project(common: Common, window: Mapping[str, Any]) -> Plan | None:
     root = _base(cfg) / folder
     if not root.is_dir():
         raise BadInput(f"config {cfg.path}: project.dir {root}: not a folder")
-    sources: list[Source] = []
     convex_env = cfg.get("project", "convex_env")
-    if convex_env:
-        path = _base(cfg) / convex_env
-        sources.append(source_from_text(_text(path), "npx convex env list", Scope.CONVEX, True))
-    for name in VITE_PRODUCTION_FILES:
-        if (root / name).is_file():
-            sources.append(
-                source_from_text(_text(root / name), name, Scope.BUILD, True, root / name)
-            )
-    sources.extend(workflow_sources(root))
-    values = tuple(e.value for s in sources for e in s.entries if e.value)
+    sources = env_sources(root, str(_base(cfg) / convex_env) if convex_env else None, ())
+    values = file_values(sources)
     options: dict[str, Any] = {
         "project_dir": str(root),
         "sources": sources,
@@ -186,13 +171,6 @@ def plan_project(common: Common, window: Mapping[str, Any]) -> Plan | None:
     }
     probes = ("project",) + (("envvars",) if sources else ())
     return Plan("project", str(root), probes, options, values)
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read: {exc}") from None
 
 
 PLANNERS: dict[str, Callable[[Common, Mapping[str, Any]], Plan | None]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -231,42 +231,17 @@ def run_pre(
     params: dict[str, Any],
 ) -> int:
     """Gather env, build-config, window and deploy-command facts; judge; print the checklist."""
-    from diagnose.commands.env import _EnvCommon, _read
+    from diagnose.commands.env import env_sources, file_values
     from diagnose.deploys.window import zone
     from diagnose.engine.api import gather, judge
-    from diagnose.envcheck.check import (
-        VITE_PRODUCTION_FILES,
-        Source,
-        source_from_text,
-        workflow_sources,
-    )
-    from diagnose.envcheck.scan import Scope
 
-    base = make_common(params)
-    zone(tz)  # a bad --tz is bad input before anything runs
+    make_common(params)  # bad options are bad input before anything runs
+    zone(tz)  # a bad --tz too
     root = Path(project) if project else None
     if root is not None and not root.is_dir():
         raise BadInput(f"--project {project}: not a folder")
-    sources: list[Source] = []
-    if convex_env is not None:
-        label = "npx convex env list" + ("" if convex_env == "-" else f" ({convex_env})")
-        sources.append(
-            source_from_text(_read(convex_env, "--convex-env"), label, Scope.CONVEX, True)
-        )
-    files = [Path(f) for f in env_files]
-    if not files and root is not None:
-        files = [root / n for n in VITE_PRODUCTION_FILES if (root / n).is_file()]
-    for path in files:
-        label = path.name if root is not None and path.parent == root else str(path)
-        sources.append(
-            source_from_text(_read(str(path), "--env-file"), label, Scope.BUILD, True, path)
-        )
-    if root is not None:
-        sources.extend(workflow_sources(root))
-    values = tuple(e.value for s in sources for e in s.entries if e.value)
-    common = _EnvCommon(
-        **{f.name: getattr(base, f.name) for f in fields(Common)}, file_values=values
-    )
+    sources = env_sources(root, convex_env, env_files)
+    common = make_common(params, secret_values=file_values(sources))
     probes = ["checklist_pre", *(["envvars"] if sources else []), *(["project"] if root else [])]
     rules = common.rules()
     started = datetime.now(UTC)

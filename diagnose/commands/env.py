@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.redact import Redactor
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import finish, invocation, make_common
+
+if TYPE_CHECKING:
+    from diagnose.envcheck.check import Source
 
 MAX_ENV_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class _EnvCommon(Common):
-    """Common, plus the values read from env files: masked in everything written, just in case."""
-
-    file_values: tuple[str, ...] = ()
-
-    def redactor(self) -> Redactor:
-        """Return the usual redactor that also knows every value this run read from a file."""
-        return super().redactor().with_secrets(self.file_values)
 
 
 def _read(source: str, what: str) -> str:
@@ -39,23 +30,13 @@ def _read(source: str, what: str) -> str:
         raise BadInput(f"{what} {source}: not UTF-8 text (byte {exc.start})") from None
 
 
-def run_env(
-    project: str | None, convex_env: str | None, env_files: tuple[str, ...], params: dict[str, Any]
-) -> int:
-    """Gather the env facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import gather, judge
-    from diagnose.envcheck.check import (
-        VITE_PRODUCTION_FILES,
-        Source,
-        source_from_text,
-        workflow_sources,
-    )
+def env_sources(
+    root: Path | None, convex_env: str | None, env_files: Sequence[str]
+) -> list[Source]:
+    """Where the present names come from: Convex's env list, the build's .env files, workflows."""
+    from diagnose.envcheck.check import VITE_PRODUCTION_FILES, source_from_text, workflow_sources
     from diagnose.envcheck.scan import Scope
 
-    base = make_common(params)
-    root = Path(project) if project else None
-    if root is not None and not root.is_dir():
-        raise BadInput(f"--project {project}: not a folder")
     sources: list[Source] = []
     if convex_env is not None:
         label = "npx convex env list" + ("" if convex_env == "-" else f" ({convex_env})")
@@ -73,6 +54,25 @@ def run_env(
         sources.append(source_from_text(text, label, Scope.BUILD, production, path))
     if root is not None:
         sources.extend(workflow_sources(root))
+    return sources
+
+
+def file_values(sources: Sequence[Source]) -> tuple[str, ...]:
+    """Return every value the sources hold (for the redactor; never for output)."""
+    return tuple(e.value for s in sources for e in s.entries if e.value)
+
+
+def run_env(
+    project: str | None, convex_env: str | None, env_files: tuple[str, ...], params: dict[str, Any]
+) -> int:
+    """Gather the env facts, judge them, write the report; return the exit code."""
+    from diagnose.engine.api import gather, judge
+
+    base = make_common(params)
+    root = Path(project) if project else None
+    if root is not None and not root.is_dir():
+        raise BadInput(f"--project {project}: not a folder")
+    sources = env_sources(root, convex_env, env_files)
     if not sources:
         raise BadInput(
             "nothing to check against: give --convex-env FILE|- (npx convex env list --prod), "
@@ -83,10 +83,8 @@ def run_env(
         name = base.config.get("webhooks", key)
         if name:
             extra[str(name)] = f"diagnose.toml webhooks.{key}"
-    values = tuple(e.value for s in sources for e in s.entries if e.value)
-    common = _EnvCommon(
-        **{f.name: getattr(base, f.name) for f in fields(Common)}, file_values=values
-    )
+    # Values read from files are masked in everything written, just in case.
+    common = make_common(params, secret_values=file_values(sources))
     rules = common.rules()
     started = datetime.now(UTC)
     target = project or (convex_env if convex_env not in (None, "-") else "stdin")

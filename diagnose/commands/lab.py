@@ -21,7 +21,9 @@ START_TIMEOUT_S = 20.0
 
 
 def state_dir() -> Path:
-    """Return the folder of the running lab (one per user)."""
+    """Return the folder of the running lab: $DIAGNOSE_LAB_DIR, else one per user in /tmp."""
+    if given := os.environ.get("DIAGNOSE_LAB_DIR"):
+        return Path(given)
     return Path(tempfile.gettempdir()) / f"diagnose-lab-{os.getuid()}"
 
 
