@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,7 +10,7 @@ from diagnose.probes.base import FactSink, ProbeContext
 from diagnose.timeparse import iso
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
 
 DODO_TIMEOUT_MS = 15_000  # DodoPayments gives up on a delivery after 15 s and retries it
 DEFAULT_FUNCTION = r"(?i)webhook|dodo"
@@ -51,6 +50,7 @@ FACTS = (
     "per_minute_mean",
     "by_type",
     "failures",
+    "first_failure_at",
     "handler_errors",
     "error_rate",
     "top_errors",
@@ -78,7 +78,7 @@ class WebhookLogsProbe:
     provides: ClassVar[frozenset[str]] = frozenset(f"webhook.logs.{f}" for f in FACTS)
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
-        """Parse every log, normalise into one frame, and put the summary facts."""
+        """Parse every log into Arrow tables of rows, and put the summary facts."""
         from diagnose.webhooks.convex_logs import LogFormat, read_log
 
         def put(name: str, value: Any) -> None:
@@ -108,133 +108,242 @@ class WebhookLogsProbe:
                 for b in bad[:MAX_EXAMPLES]
             ],
         )
-        rows = [r for p in parsed for r in p.rows]
-        before_rows = [r for p in parsed for r in p.before]
         sink.update(
             {
                 f"webhook.logs.{k}": v
-                for k, v in summarise(rows, before_rows, since, until, pattern).items()
+                for k, v in summarise(
+                    [p.table() for p in parsed],
+                    [p.before_table() for p in parsed],
+                    since,
+                    until,
+                    pattern,
+                ).items()
             }
         )
 
 
-def _deliveries(rows: list[dict[str, Any]], pattern: str) -> pd.DataFrame:
-    """Return the webhook function's executions, with their console lines joined by request id."""
-    from diagnose.webhooks.convex_logs import to_frame
+def _rx2(python_rx: str) -> str:
+    """The RE2 form of a pattern whose `\\b` must mean what Python's does on text (Unicode).
 
-    frame = to_frame(rows)
-    is_hook = frame["function"].fillna("").str.contains(pattern, regex=True)
-    logs = frame[(frame["kind"] == "log") & frame["request_id"].notna()]
-    joined = logs.groupby("request_id")["message"].agg(lambda s: "\n".join(x for x in s if x))
-    execs = frame[(frame["kind"] == "execution") & is_hook].copy()
-    extra = execs["request_id"].map(lambda rid: joined.get(rid, "") if isinstance(rid, str) else "")
-    execs["text"] = (
-        execs["message"].fillna("") + "\n" + extra + "\n" + execs["error"].fillna("")
-    ).str.strip()
-    return execs
+    RE2's `\\b` knows only ASCII word characters: `émsg_1234` would match there, not in Python.
+    So a boundary becomes "start, or a character that is not a letter, digit or _" (consumed:
+    the patterns here are only extracted from or counted, never replaced).
+    """
+    word = r"[\p{L}\p{N}_]"
+    head, _, rest = python_rx.partition(r"\b")
+    body, _, tail = rest.rpartition(r"\b")
+    return f"{head}(?:^|[^{word[1:-1]}]){body}(?:[^{word[1:-1]}]|$){tail}"
+
+
+# The same patterns for Arrow (RE2): extract_regex needs a named group.
+EVENT_ID_RE2 = _rx2(EVENT_ID_RX.pattern.replace(r"\b(", r"\b(?P<id>", 1))
+EVENT_TYPE_RE2 = _rx2(EVENT_TYPE_RX.pattern.replace(r"\b(", r"\b(?P<type>", 1))
 
 
 def summarise(
-    rows: list[dict[str, Any]],
-    before_rows: list[dict[str, Any]],
+    window: list[pa.Table],
+    before: list[pa.Table],
     since: datetime | None,
     until: datetime,
     pattern: str,
 ) -> dict[str, Any]:
-    """Compute the summary facts over the window (pandas)."""
-    import pandas as pd
+    """Compute the summary facts over the window from the readers' Arrow tables (no pandas).
 
-    all_execs = _deliveries(rows + before_rows, pattern)
-    lo = pd.Timestamp(since) if since else None
-    hi = pd.Timestamp(until)
-    in_window = all_execs["ts"] <= hi
+    `window` holds each file's rows of the window (and its slack), `before` the rows just
+    before it. The executions of the webhook function, in time order (stable: file order
+    within a millisecond), with their console lines joined by request id, make every fact.
+    """
+    from diagnose.webhooks.arrow import without_pandas
+    from diagnose.webhooks.convex_logs import concat
+
+    without_pandas()
+    import pyarrow.compute as pc
+
+    lo = since.timestamp() if since else None
+    hi = until.timestamp()
+    rows = concat(window + before)
+    n_window = sum(t.num_rows for t in window)
+    ts = rows.column("ts")
+    inside = pc.less_equal(ts, hi)
     if lo is not None:
-        in_window &= all_execs["ts"] >= lo
-    execs = all_execs[in_window]
-    earlier = all_execs[all_execs["ts"] < lo] if lo is not None else all_execs.iloc[0:0]
+        inside = pc.and_(inside, pc.greater_equal(ts, lo))
+    # `records` counts the window's own rows, not the history read before it.
+    records = int(pc.sum(pc.fill_null(inside, False).slice(0, n_window)).as_py() or 0)
+    hooks = _hook_executions(rows, pattern)
+    times = hooks.column("ts")
+    in_w = pc.less_equal(times, hi)
+    if lo is not None:
+        in_w = pc.and_(in_w, pc.greater_equal(times, lo))
+    execs = hooks.filter(in_w)
+    earlier = hooks.filter(pc.less(times, lo)) if lo is not None else hooks.slice(0, 0)
     out: dict[str, Any] = {
-        "records": int(sum(1 for r in rows if _inside(r["ts"], since, until))),
-        "deliveries": len(execs),
-        "functions": sorted(execs["function"].dropna().unique().tolist()),
-        "earlier_traffic": bool(len(earlier)),
-        "last_seen_before": _iso(earlier["ts"].max()) if len(earlier) else None,
+        "records": records,
+        "deliveries": execs.num_rows,
+        "functions": sorted(pc.unique(execs.column("function").drop_null()).to_pylist()),
+        "earlier_traffic": bool(earlier.num_rows),
+        "last_seen_before": _iso(pc.max(earlier.column("ts")).as_py()),
     }
-    # The usual rate comes from everything seen, before and inside the window.
-    times = all_execs["ts"].sort_values()
-    gaps = times.diff().dt.total_seconds().dropna()
-    usual = float(gaps.median()) if len(gaps) else None
-    last = times[times <= hi].max() if len(times) else None
-    silence = (hi - last).total_seconds() if last is not None and not pd.isna(last) else None
-    out.update(
-        {
-            "first_seen": _iso(execs["ts"].min()) if len(execs) else None,
-            "last_seen": _iso(execs["ts"].max()) if len(execs) else None,
-            "usual_interval_s": round(usual, 1) if usual is not None else None,
-            "silence_s": round(silence, 1) if silence is not None else None,
-            "silence_ratio": round(silence / max(usual, 1.0), 1)
-            if silence is not None and usual is not None
-            else None,
-        }
-    )
-    per_minute = execs.set_index("ts").resample("1min").size() if len(execs) else pd.Series()
-    out["per_minute_max"] = int(per_minute.max()) if len(per_minute) else 0
-    out["per_minute_mean"] = round(float(per_minute.mean()), 2) if len(per_minute) else 0.0
-    text = execs["text"]
-    types = text.str.extract(EVENT_TYPE_RX, expand=False)
-    out["by_type"] = {str(k): int(v) for k, v in types.value_counts().items()}
-    sig = text.str.contains(SIGNATURE_RX)
-    failed = execs["status"] == "failure"
-    handler = failed & ~sig
-    n = len(execs)
-    out.update(
-        {
-            "failures": int(failed.sum()),
-            "handler_errors": int(handler.sum()),
-            "error_rate": round(float(handler.sum()) / n, 4) if n else 0.0,
-            "top_errors": [
-                f"{count}x {msg}"
-                for msg, count in Counter(
-                    execs.loc[handler, "error"].fillna("").str.slice(0, 160)
-                ).most_common(3)
-            ],
-            "signature_failures": int(sig.sum()),
-            "signature_failure_rate": round(float(sig.sum()) / n, 4) if n else 0.0,
-            "timestamp_failures": int(text.str.contains(TIMESTAMP_RX).sum()),
-            "header_failures": int(text.str.contains(HEADERS_RX).sum()),
-            "signature_examples": [_first_match(t) for t in text[sig].head(MAX_EXAMPLES).tolist()],
-        }
-    )
-    durations = execs["duration_ms"].dropna()
-    out.update(
-        {
-            "duration_p50_ms": _round(durations.quantile(0.5)) if len(durations) else None,
-            "duration_p95_ms": _round(durations.quantile(0.95)) if len(durations) else None,
-            "duration_max_ms": _round(durations.max()) if len(durations) else None,
-            "over_timeout": int((durations >= DODO_TIMEOUT_MS).sum()),
-        }
-    )
-    ids = text.str.extract(EVENT_ID_RX, expand=False)
-    with_id = execs.assign(event_id=ids).dropna(subset=["event_id"])
-    seen = with_id["event_id"].value_counts()
-    ok_ids = with_id[with_id["status"] == "success"]["event_id"].value_counts()
-    dups = ok_ids[ok_ids > 1]
-    out.update(
-        {
-            "event_ids": int(len(seen)),
-            "retried_events": int((seen > 1).sum()),
-            "duplicate_events": int(len(dups)),
-            "duplicate_examples": [
-                f"{k} processed {v} times" for k, v in dups.head(MAX_EXAMPLES).items()
-            ],
-        }
-    )
+    out.update(_timing(execs, times, hi))
+    out.update(_errors(execs))
+    out.update(_durations(execs))
+    out.update(_events(execs))
     return out
 
 
-def _inside(ts: float | None, since: datetime | None, until: datetime) -> bool:
-    if ts is None:
-        return False
-    return (since is None or ts >= since.timestamp()) and ts <= until.timestamp()
+def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
+    """The webhook function's executions in time order, with a `text` column to search.
+
+    `text` is the execution's own message, the console lines logged under its request id (the
+    log stream sends them as separate events) and its error, one per line.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    function = rows.column("function")
+    # Python's regex on each distinct name (a handful), so --function-match means what it says.
+    rx = re.compile(pattern)
+    names = [f for f in pc.unique(function).to_pylist() if f is not None and rx.search(f)]
+    is_hook = pc.is_in(function, value_set=pa.array(names, pa.string()))
+    if rx.search(""):
+        is_hook = pc.or_(is_hook, pc.is_null(function))
+    kind = rows.column("kind")
+    hooks = rows.filter(pc.and_(pc.equal(kind, "execution"), is_hook))
+    hooks = hooks.take(pc.sort_indices(hooks, sort_keys=[("ts", "ascending")]))
+    message = pc.fill_null(hooks.column("message"), "")
+    error = pc.fill_null(hooks.column("error"), "")
+    logs = rows.filter(
+        pc.and_(
+            pc.and_(pc.equal(kind, "log"), pc.is_valid(rows.column("request_id"))),
+            pc.invert(pc.fill_null(pc.equal(rows.column("message"), ""), True)),
+        )
+    )
+    if logs.num_rows:
+        logs = logs.take(pc.sort_indices(logs, sort_keys=[("ts", "ascending")]))
+        joined = logs.group_by("request_id", use_threads=False).aggregate([("message", "list")])
+        at = pc.index_in(hooks.column("request_id"), value_set=joined.column("request_id"))
+        lines = pc.fill_null(pc.take(pc.binary_join(joined.column("message_list"), "\n"), at), "")
+        text = pc.binary_join_element_wise(message, lines, error, "\n")
+    else:
+        text = pc.binary_join_element_wise(message, "", error, "\n")
+    return hooks.append_column("text", text)
+
+
+def _timing(execs: pa.Table, times: pa.ChunkedArray, hi: float) -> dict[str, Any]:
+    """Volume and silence: first and last delivery, the usual gap, the busiest minute."""
+    import pyarrow.compute as pc
+
+    # The usual rate comes from everything seen, before and inside the window (times sorted).
+    gaps = pc.pairwise_diff(times.combine_chunks()).drop_null() if len(times) > 1 else None
+    usual = pc.quantile(gaps, q=0.5)[0].as_py() if gaps is not None and len(gaps) else None
+    last = pc.max(times.filter(pc.less_equal(times, hi))).as_py() if len(times) else None
+    silence = hi - last if last is not None else None
+    ts = execs.column("ts")
+    out: dict[str, Any] = {
+        "first_seen": _iso(pc.min(ts).as_py()),
+        "last_seen": _iso(pc.max(ts).as_py()),
+        "usual_interval_s": round(usual, 1) if usual is not None else None,
+        "silence_s": round(silence, 1) if silence is not None else None,
+        "silence_ratio": round(silence / max(usual, 1.0), 1)
+        if silence is not None and usual is not None
+        else None,
+        "per_minute_max": 0,
+        "per_minute_mean": 0.0,
+    }
+    if len(ts):
+        # Minutes with no delivery count too, from the first delivery's minute to the last's.
+        minute = pc.floor(pc.divide(ts, 60.0))
+        counts = pc.value_counts(minute).field("counts")
+        span = pc.max(minute).as_py() - pc.min(minute).as_py() + 1
+        out["per_minute_max"] = int(pc.max(counts).as_py())
+        out["per_minute_mean"] = round(len(ts) / span, 2)
+    return out
+
+
+def _errors(execs: pa.Table) -> dict[str, Any]:
+    """Failures, handler errors (failures that are not signature failures), signature failures."""
+    import pyarrow.compute as pc
+
+    text = execs.column("text")
+    n = execs.num_rows
+    sig = pc.match_substring_regex(text, SIGNATURE_RX.pattern)
+    failed = pc.fill_null(pc.equal(execs.column("status"), "failure"), False)
+    handler = pc.and_(failed, pc.invert(sig))
+    n_failed = _count(failed)
+    n_handler = _count(handler)
+    n_sig = _count(sig)
+    errors = pc.utf8_slice_codeunits(
+        pc.fill_null(execs.column("error").filter(handler), ""), 0, 160
+    )
+    return {
+        "failures": n_failed,
+        "first_failure_at": _iso(pc.min(execs.column("ts").filter(failed)).as_py()),
+        "handler_errors": n_handler,
+        "error_rate": round(n_handler / n, 4) if n else 0.0,
+        "top_errors": [f"{count}x {msg}" for msg, count in _most_common(errors)[:3]],
+        "signature_failures": n_sig,
+        "signature_failure_rate": round(n_sig / n, 4) if n else 0.0,
+        "timestamp_failures": _count(pc.match_substring_regex(text, TIMESTAMP_RX.pattern)),
+        "header_failures": _count(pc.match_substring_regex(text, HEADERS_RX.pattern)),
+        "signature_examples": [
+            _first_match(t.strip()) for t in text.filter(sig).slice(0, MAX_EXAMPLES).to_pylist()
+        ],
+    }
+
+
+def _durations(execs: pa.Table) -> dict[str, Any]:
+    """Handler time: median, p95 and max, and how many ran past DodoPayments' timeout."""
+    import pyarrow.compute as pc
+
+    durations = execs.column("duration_ms").drop_null()
+    durations = durations.filter(pc.invert(pc.is_nan(durations)))
+    if not len(durations):
+        return {
+            "duration_p50_ms": None,
+            "duration_p95_ms": None,
+            "duration_max_ms": None,
+            "over_timeout": 0,
+        }
+    p50, p95 = pc.quantile(durations, q=[0.5, 0.95]).to_pylist()
+    return {
+        "duration_p50_ms": round(p50, 1),
+        "duration_p95_ms": round(p95, 1),
+        "duration_max_ms": round(pc.max(durations).as_py(), 1),
+        "over_timeout": _count(pc.greater_equal(durations, DODO_TIMEOUT_MS)),
+    }
+
+
+def _events(execs: pa.Table) -> dict[str, Any]:
+    """Event types and ids: retries (an id seen twice) and duplicates (processed twice)."""
+    import pyarrow.compute as pc
+
+    text = execs.column("text")
+    types = pc.struct_field(pc.extract_regex(text, EVENT_TYPE_RE2), [0]).drop_null()
+    ids = pc.struct_field(pc.extract_regex(text, EVENT_ID_RE2), [0])
+    ok = pc.fill_null(pc.equal(execs.column("status"), "success"), False)
+    seen = _most_common(ids.drop_null())
+    dups = [(k, v) for k, v in _most_common(ids.filter(ok).drop_null()) if v > 1]
+    return {
+        "by_type": dict(_most_common(types)),
+        "event_ids": len(seen),
+        "retried_events": sum(1 for _, v in seen if v > 1),
+        "duplicate_events": len(dups),
+        "duplicate_examples": [f"{k} processed {v} times" for k, v in dups[:MAX_EXAMPLES]],
+    }
+
+
+def _count(mask: Any) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(mask).as_py() or 0)
+
+
+def _most_common(values: Any) -> list[tuple[str, int]]:
+    """Distinct values with their counts, most common first (ties: first seen first)."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(values)
+    pairs = zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+    return sorted(pairs, key=lambda kv: -kv[1])
 
 
 def _first_match(text: str) -> str:
@@ -244,9 +353,6 @@ def _first_match(text: str) -> str:
     return text[:200]
 
 
-def _iso(ts: Any) -> str:
-    return iso(ts.floor("ms").to_pydatetime().astimezone(UTC))
-
-
-def _round(value: Any) -> float:
-    return round(float(value), 1)
+def _iso(ts: float | None) -> str | None:
+    # Rounded to the microsecond first, as datetime does: 1790000000.123 is .123, not .122999.
+    return iso(datetime.fromtimestamp(ts, UTC)) if ts is not None else None

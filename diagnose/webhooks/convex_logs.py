@@ -1,4 +1,4 @@
-"""Read Convex logs (`npx convex logs --jsonl`, log-stream events, plain text) into one frame."""
+"""Read Convex logs (`npx convex logs --jsonl`, log-stream events, plain text) into Arrow tables."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from diagnose.webhooks.arrow import without_pandas
 from diagnose.webhooks.window import Line, WindowRead, find_end, read_window
 
 if TYPE_CHECKING:
-    import pandas as pd
     import pyarrow as pa
 
 
@@ -63,8 +63,8 @@ _INDEX = {name: i for i, name in enumerate(COLUMNS)}
 class Row(tuple[Any, ...]):
     """One parsed record: a tuple in COLUMNS order that also answers row["column"].
 
-    Millions of these fit where dicts would not (a tuple has no per-row key table), and pandas
-    builds a frame from a list of tuples without converting each one.
+    Many of these fit where dicts would not (a tuple has no per-row key table). The line-by-line
+    readers make them; the summary reads them as an Arrow table (`rows_table`).
     """
 
     __slots__ = ()
@@ -123,6 +123,14 @@ class Parsed:
                 out.extend(part if isinstance(part, list) else _table_rows(part, self.name))
             self._rows = out
         return self._rows
+
+    def table(self) -> pa.Table:
+        """Every row of the window as one Arrow table (TABLE_COLUMNS), in file order, no copies."""
+        return concat([p if not isinstance(p, list) else rows_table(p) for p in self.parts])
+
+    def before_table(self) -> pa.Table:
+        """The rows just before the window as an Arrow table."""
+        return rows_table(self.before)
 
 
 def _epoch(value: Any) -> float | None:
@@ -319,6 +327,7 @@ def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
 
 def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None) -> Parsed:
     """Parse one log file (or `-`) inside the window; bad lines are kept aside, not fatal."""
+    without_pandas()
     wr = read_window(name, since, until, line_time, seek=True)
     lines = iter(wr.lines)
     first: Line | None = None
@@ -354,7 +363,9 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
     else:
         _line_by_line(chosen, _chain(first, lines), parsed)
     if chosen is LogFormat.TEXT:
-        _tie_text_lines(parsed.rows)
+        rows = parsed.rows
+        _tie_text_lines(rows)
+        parsed.parts = [rows]
     # Line numbers past a seek are counted only now, and only for the few shown.
     parsed.bad = [
         BadLine(b.source, Line(wr.line_number(b.line), b.line.offset, b.line.text), b.why)
@@ -417,14 +428,59 @@ def _rewind(wr: WindowRead, first: Line, rest: Iterator[Line]) -> WindowRead:
     return WindowRead(wr.name, [], _chain(first, rest), wr.start_offset, wr.size, wr.seeked)
 
 
-def to_frame(rows: Sequence[Any]) -> pd.DataFrame:
-    """Normalise rows into one frame: UTC timestamp, function, kind, status, duration, error..."""
-    import pandas as pd
+TABLE_COLUMNS = COLUMNS[:-1]  # `source` is the file's name, the same for a whole table
 
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame["ts"] = pd.to_datetime(frame["ts"].astype("float64"), unit="s", utc=True)
-    frame["duration_ms"] = frame["duration_ms"].astype("float64")
-    return frame.sort_values("ts", kind="stable").reset_index(drop=True)
+
+def table_schema() -> pa.Schema:
+    """The columns of a table of rows (both readers build these; the summary reads them)."""
+    import pyarrow as pa
+
+    number = {"ts", "duration_ms"}
+    return pa.schema([(c, pa.float64() if c in number else pa.string()) for c in TABLE_COLUMNS])
+
+
+def _as_str(value: Any) -> str | None:
+    # A hostile file may put a number or an object where a name belongs: keep it, as text.
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, float):
+        return value
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _utf8(value: str | None) -> str | None:
+    # json.loads accepts lone surrogates ("\ud800"), which Arrow strings cannot hold.
+    return value if value is None else value.encode("utf-8", "replace").decode("utf-8")
+
+
+def rows_table(rows: Sequence[Any]) -> pa.Table:
+    """Rows parsed line by line (text, log stream, rejected JSONL lines) as an Arrow table."""
+    import pyarrow as pa
+
+    schema = table_schema()
+    if not rows:
+        return schema.empty_table()
+    arrays = []
+    columns = list(zip(*rows, strict=True))[: len(schema)]  # the last column, source, is dropped
+    for spec, values in zip(schema, columns, strict=True):
+        if pa.types.is_floating(spec.type):
+            arrays.append(pa.array([_as_float(v) for v in values], spec.type))
+            continue
+        texts = [_as_str(v) for v in values]
+        try:
+            arrays.append(pa.array(texts, spec.type))
+        except (UnicodeError, pa.ArrowException):
+            arrays.append(pa.array([_utf8(v) for v in texts], spec.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def concat(tables: list[pa.Table]) -> pa.Table:
+    """Tables of rows as one (zero-copy); no tables make an empty one."""
+    import pyarrow as pa
+
+    return pa.concat_tables(tables) if tables else table_schema().empty_table()
 
 
 # --- The fast path: `npx convex logs --jsonl` byte ranges through Arrow's JSON reader. ---
@@ -546,7 +602,7 @@ def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
     udf = pc.fill_null(table.column("udfType"), "")
     seconds = pc.if_else(pc.greater(ts, 1e11), pc.divide(ts, 1000.0), ts)
     null_str = pa.scalar(None, pa.string())
-    out = pa.table(
+    out = pa.Table.from_pydict(
         {
             "ts": seconds,
             "function": table.column("identifier"),
@@ -561,7 +617,8 @@ def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
             "error": pc.if_else(pc.and_(done, failed), error, null_str),
             "request_id": table.column("requestId"),
             "message": _messages_column(table.column("logLines")),
-        }
+        },
+        schema=table_schema(),
     )
     return (out if not bad_at else out.filter(valid)), bad_at
 
