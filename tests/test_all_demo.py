@@ -49,7 +49,17 @@ def test_demo_text_tells_what_the_lab_plays() -> None:
 
 def test_demo_list_names_a_scenario_per_family() -> None:
     out = run_cli("demo", "--list").stdout
-    for name in ("incident", "healthy", "dns", "tls", "http", "webhooks", "latency", "deploy", "cf-522"):
+    for name in (
+        "incident",
+        "healthy",
+        "dns",
+        "tls",
+        "http",
+        "webhooks",
+        "latency",
+        "deploy",
+        "cf-522",
+    ):
         assert f"  {name} " in out
 
 
@@ -62,7 +72,9 @@ def test_all_needs_something_to_check(tmp_path: Path) -> None:
 
 def test_all_with_only_smoke(tmp_path: Path, lab) -> None:  # type: ignore[no-untyped-def]
     app = lab("health-failing")
-    (tmp_path / "diagnose.toml").write_text(f'[service]\nurl = "{app.url}"\nconvex_url = "{app.url}"\n')
+    (tmp_path / "diagnose.toml").write_text(
+        f'[service]\nurl = "{app.url}"\nconvex_url = "{app.url}"\n'
+    )
     result = run_cli("all", "--format", "json", cwd=tmp_path)
     assert result.code == 2
     assert result.json()["findings"][0]["id"] == "smoke.health"
@@ -89,7 +101,9 @@ def test_lab_up_status_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_init_detects_and_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "diagnose.toml"
-    result = run_cli("init", "--project", str(ROOT / "fixtures/projects/complete"), "-o", str(target))
+    result = run_cli(
+        "init", "--project", str(ROOT / "fixtures/projects/complete"), "-o", str(target)
+    )
     assert result.code == 0, result.stderr
     text = target.read_text()
     assert 'pages_project = "dashtray-web"' in text and ".convex.site" in text
@@ -98,3 +112,24 @@ def test_init_detects_and_refuses_to_overwrite(tmp_path: Path) -> None:
     check = run_cli("all", "--config", str(target), "--format", "json", cwd=tmp_path, timeout=60)
     assert check.code in (0, 1, 2, 3) and "Traceback" not in check.stderr
     json.loads(check.stdout) if check.stdout.strip() else None
+
+
+def test_repeated_runs_do_not_spoil_their_own_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The endpoint check's own unsigned POST must not turn later runs into 'missing headers'."""
+    monkeypatch.setenv("DIAGNOSE_LAB_DIR", str(tmp_path / "lab"))
+    up = run_cli("lab", "up", "incident", timeout=60)
+    try:
+        config = next(w for w in up.stdout.split() if w.endswith("diagnose.toml"))
+        env = {"DODO_PAYMENTS_WEBHOOK_KEY": LAB_SECRET}
+        firsts = []
+        for _ in range(3):
+            doc = run_cli(
+                "all", "--config", config, "--since", "10m", "--format", "json", env=env
+            ).json()
+            firsts.append(doc["findings"][0]["id"])
+            assert doc["facts"]["webhook.captures.own_checks"] >= 0
+    finally:
+        run_cli("lab", "down")
+    assert firsts == ["webhook.secret-mismatch"] * 3

@@ -27,6 +27,7 @@ FACTS = (
     *COUNTS,
     "files",
     "total",
+    "own_checks",
     "in_window",
     "bad_entries",
     "bad_refs",
@@ -46,6 +47,15 @@ FACTS = (
     "duplicate_ids",
     "by_type",
 )
+
+
+OWN_CHECK_AGENT = "diagnose-endpoint-check/1"
+
+
+def is_own_check(headers: Any) -> bool:
+    """Tell whether a captured request is diagnose's own endpoint check."""
+    agent = next((str(v) for k, v in dict(headers).items() if str(k).lower() == "user-agent"), "")
+    return agent.startswith("diagnose-endpoint-check")
 
 
 class WebhookCapturesProbe:
@@ -79,7 +89,11 @@ class WebhookCapturesProbe:
         bad = [b for f in files for b in f.bad]
         put("bad_entries", len(bad))
         put("bad_refs", bad[:MAX_EXAMPLES])
-        deliveries = [d for f in files for d in f.deliveries]
+        everything = [d for f in files for d in f.deliveries]
+        # The endpoint check's own unsigned POST (webhook_endpoint) is not a delivery: counting
+        # it would make every later run blame "missing headers" on the proxy.
+        deliveries = [d for d in everything if not is_own_check(d.headers)]
+        put("own_checks", len(everything) - len(deliveries))
         put("total", len(deliveries))
         lo = since.timestamp() if since else None
         hi = until.timestamp()

@@ -30,7 +30,8 @@ class WebhookEndpointProbe:
         """Send the request; what the endpoint did, including no answer, is the fact."""
         import httpx
 
-        from diagnose.probes.smoke import USER_AGENT, _Check, _send, _unfinished
+        from diagnose.probes.smoke import _Check, _send, _unfinished
+        from diagnose.probes.webhook_captures import OWN_CHECK_AGENT
 
         url = ctx.options.get("endpoint")
         if not url:
@@ -40,7 +41,8 @@ class WebhookEndpointProbe:
         verify: Any = ctx.options.get("ca_file") or True
         check = _Check("endpoint", "POST", str(url), {})
         budget = ctx.remaining(cap)
-        with httpx.Client(verify=verify, headers={"user-agent": USER_AGENT}) as client:
+        # Marked, so that captures of it are not taken for deliveries by later runs.
+        with httpx.Client(verify=verify, headers={"user-agent": OWN_CHECK_AGENT}) as client:
             # Socket timeouts bound each read: a peer trickling a byte a second never trips
             # them, so the whole request is bounded here and a cut-off request is evidence.
             done = run_bounded({"post": partial(_send, client, check, budget)}, budget + 0.05)
