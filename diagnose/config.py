@@ -47,6 +47,23 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"dir": str, "convex_env": str},
 }
 
+# section.key -> (lowest, highest) for numbers: a value out of range would quietly turn a check
+# off (n = 0 samples nothing) or break every request (a negative timeout).
+RANGES: dict[str, tuple[float, float]] = {
+    "run.timeout": (0.1, 3600),
+    "run.request_timeout": (0.1, 600),
+    "ssl.port": (1, 65535),
+    "ssl.warn_days": (0, 3650),
+    "ssl.critical_days": (0, 3650),
+    "webhooks.tolerance_s": (1, 86400),
+    "latency.n": (1, 10_000),
+    "latency.concurrency": (1, 64),
+    "budgets.p95_ms": (1, 600_000),
+    "budgets.error_rate": (0, 1),
+    "budgets.function_p95_ms": (1, 600_000),
+    "budgets.spike_factor": (1, 1000),
+}
+
 # Environment variables whose values are always masked, set or not in the config.
 DEFAULT_SECRET_ENV = (
     "DODO_PAYMENTS_WEBHOOK_KEY",
@@ -71,9 +88,13 @@ class Config:
         return self.data.get(section, {}).get(key, default)
 
     def rule_dirs(self) -> list[Path]:
-        """Return extra rule folders, relative to the config file."""
+        """Return extra rule folders, relative to the config file; each must exist."""
         base = self.path.parent if self.path else Path.cwd()
-        return [base / d for d in self.get("rules", "dirs", [])]
+        dirs = [base / d for d in self.get("rules", "dirs", [])]
+        for d in dirs:
+            if not d.is_dir():
+                raise BadInput(f"config {self.path}: rules.dirs: {d} is not a folder")
+        return dirs
 
     def secret_values(self, extra_env: tuple[str, ...] = ()) -> list[str]:
         """Return the values of every secret env var named by default, in the config or extra."""
@@ -109,4 +130,14 @@ def load_config(path: Path | None) -> Config:
             expected = SCHEMA[section][key]
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise BadInput(f"config {path}: {section}.{key} has the wrong type")
+            if isinstance(value, list) and not all(isinstance(x, str) and x for x in value):
+                raise BadInput(f"config {path}: {section}.{key} must be a list of strings")
+            bounds = RANGES.get(f"{section}.{key}")
+            if bounds is not None and isinstance(value, int | float):
+                low, high = bounds
+                if low <= value <= high:
+                    continue
+                raise BadInput(
+                    f"config {path}: {section}.{key} = {value} is out of range ({low:g} to {high:g})"
+                )
     return Config(path, data)

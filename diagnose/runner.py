@@ -73,7 +73,7 @@ def make_common(
     if not 0 < timeout <= 3600:
         raise BadInput(f"bad --timeout {timeout!r}: give seconds between 0 and 3600")
     now_text = params.get("now")
-    now = parse_instant(now_text) if now_text else datetime.now(UTC)
+    now = parse_instant(now_text) if now_text is not None else datetime.now(UTC)
     if params.get("attach"):
         # Refuse a bad incident or sink before the probes run, not after the report is out.
         from diagnose.incidents.attach import check_target

@@ -16,7 +16,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise BadInput(f"bad duration {text!r}: use a number and a unit, e.g. 90s, 30m, 1h, 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    except OverflowError:
+        raise BadInput(f"bad duration {text!r}: too long") from None
 
 
 def parse_instant(text: str) -> datetime:
@@ -26,7 +29,10 @@ def parse_instant(text: str) -> datetime:
         seconds = float(value)
         if seconds > 1e11:  # milliseconds, as JavaScript and Convex write them
             seconds /= 1000
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise BadInput(f"bad time {text!r}: out of range") from None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -35,13 +41,21 @@ def parse_instant(text: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise BadInput(f"bad time {text!r}: out of range") from None
 
 
 def parse_when(text: str, now: datetime) -> datetime:
     """Parse a WHEN: a duration means that long before `now`."""
+    if not text.strip():
+        raise BadInput("empty time: give a duration (1h), an RFC 3339 time or a Unix epoch")
     if _DURATION.match(text):
-        return now - parse_duration(text)
+        try:
+            return now - parse_duration(text)
+        except OverflowError:
+            raise BadInput(f"bad duration {text!r}: reaches before year 1") from None
     return parse_instant(text)
 
 

@@ -104,3 +104,57 @@ def test_help_and_version() -> None:
     ):
         assert f"  {name}" in result.stdout
     assert run_cli("--version").code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["webhooks", "--log", "/dev/null", "--since", "99999999999d"], "too long"),
+        (["webhooks", "--log", "/dev/null", "--since", "3000000d"], "before year 1"),
+        (["webhooks", "--log", "/dev/null", "--since", ""], "empty time"),
+        (["replay", "/dev/null", "--now", "0001-01-01T00:00:00+01:00"], "out of range"),
+        (["smoke", "--url", "http://[::1"], "Invalid IPv6 URL"),
+        (["smoke", "--url", "http://127.0.0.1:0/"], "port 0"),
+        (["latency", "http://[::1"], "Invalid IPv6 URL"),
+        (["ssl", "dashtray.com", "--port", "0"], "bad --port 0"),
+        (["rules", "docs", "--output", "/no/such/dir/rules.md"], "cannot write"),
+    ],
+)
+def test_odd_values_are_bad_input(args: list[str], needle: str) -> None:
+    """Found by review: each of these was an 'internal error' before."""
+    result = run_cli(*args)
+    assert_clean_error(result)
+    assert needle in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "needle"),
+    [
+        ("[rules]\ndirs = [1]\n", "rules.dirs must be a list of strings"),
+        ("[secrets]\nenv = [1]\n", "secrets.env must be a list of strings"),
+        ("[latency]\nn = 0\n", "latency.n = 0 is out of range"),
+        ("[rules]\ndirs = ['nonexist']\n", "is not a folder"),
+        ("[run]\nrequest_timeout = -1\n", "run.request_timeout = -1 is out of range"),
+    ],
+)
+def test_config_values_are_checked(tmp_path: Path, config: str, needle: str) -> None:
+    """A config value that would turn a check off, or crash it, is refused up front."""
+    cfg = tmp_path / "diagnose.toml"
+    cfg.write_text(config)
+    result = run_cli("smoke", "--url", "http://127.0.0.1:9", "--config", str(cfg))
+    assert_clean_error(result)
+    assert needle in result.stderr
+
+
+def test_checklist_with_a_broken_gzip_log(tmp_path: Path) -> None:
+    fake = tmp_path / "convex.jsonl.gz"
+    fake.write_bytes(b"\x1f\x8b\x08\x00not really gzip")
+    result = run_cli("checklist", "post-deploy", "--log", str(fake))
+    assert_clean_error(result)
+    assert "cannot read" in result.stderr
+
+
+def test_init_with_an_odd_package_json(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("[]")
+    result = run_cli("init", "--project", str(tmp_path), "-o", str(tmp_path / "d.toml"))
+    assert result.code == 0, result.stderr

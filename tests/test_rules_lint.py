@@ -121,3 +121,17 @@ def test_builtin_rules_lint_and_test_pass() -> None:
     assert run_cli("rules", "lint").code == 0
     result = run_cli("rules", "test")
     assert result.code == 0, result.stdout
+
+
+def test_unbalanced_brace_in_a_template(tmp_path: Path) -> None:
+    """A stray brace would print literally or swallow a placeholder: lint says where."""
+    path = _write(
+        tmp_path,
+        "mine/health-down.yaml",
+        GOOD.replace(
+            'message: "health {smoke.health.status}"', 'message: "health {smoke.health.status"'
+        ),
+    )
+    result = run_cli("rules", "lint", str(tmp_path))
+    assert result.code == 1
+    assert f"{path}:5: 'message': unbalanced '{{'" in result.stdout

@@ -194,8 +194,8 @@ def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int
 
     pre = make_common(params)
     window = {
-        "since": parse_when(since, pre.now) if since else None,
-        "until": parse_when(until, pre.now) if until else None,
+        "since": parse_when(since, pre.now) if since is not None else None,
+        "until": parse_when(until, pre.now) if until is not None else None,
     }
     found = plans(pre, window)
     if not found:

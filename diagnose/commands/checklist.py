@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -289,7 +290,7 @@ def run_post(
         raise BadInput("--log -: the checklist reads each log several times; give a file")
     if not 0 <= sample <= 1000:
         raise BadInput(f"bad --sample {sample}: give a whole number from 0 to 1000")
-    lo = parse_when(since, common.now) if since else None
+    lo = parse_when(since, common.now) if since is not None else None
     if not url and not logs:
         raise BadInput(
             "nothing to check: give --url https://dashtray.com (smoke tests, p95) and/or "
@@ -343,9 +344,12 @@ def _is_convex(path: str) -> bool:
     """Return True when the file's first record is a Convex log line (not Logpush or CLF)."""
     from diagnose.latency.logs import LogFormat, _lines, detect
 
-    for line in _lines(path):
-        if line.strip():
-            return detect(line) is not LogFormat.LOGPUSH and detect(line) is not LogFormat.COMBINED
+    try:
+        for line in _lines(path):
+            if line.strip():
+                return detect(line) not in (LogFormat.LOGPUSH, LogFormat.COMBINED)
+    except (EOFError, OSError, zlib.error) as exc:  # a cut-off or fake .gz (BadGzipFile)
+        raise BadInput(f"--log {path}: cannot read: {exc}") from None
     return False
 
 

@@ -47,7 +47,7 @@ def run_record(
             "(GITHUB_SHA/GITHUB_REF_NAME, CF_PAGES_COMMIT_SHA, CI_COMMIT_SHA)"
         )
     now = datetime.now(UTC)
-    when = parse_when(at, now) if at else now
+    when = parse_when(at, now) if at is not None else now
     path = db_path(_config(config_path))
     saved = record(
         path,

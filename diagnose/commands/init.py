@@ -38,8 +38,8 @@ def detect(root: Path) -> Detected:
     if package.is_file():
         try:
             data = json.loads(package.read_text(encoding="utf-8"))
-            name = str(data.get("name") or "") or None
-        except (OSError, ValueError):
+            name = str(data.get("name") or "") or None if isinstance(data, dict) else None
+        except (OSError, ValueError, RecursionError):
             name = None
     wrangler = root / "wrangler.toml"
     if wrangler.is_file():

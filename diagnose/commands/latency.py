@@ -49,8 +49,8 @@ def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
             "--log PATH, or set service.url in diagnose.toml"
         )
     urls = tuple(check_url(u, "URL") for u in urls)
-    lo = parse_when(since, common.now) if since else None
-    hi = parse_when(until, common.now) if until else None
+    lo = parse_when(since, common.now) if since is not None else None
+    hi = parse_when(until, common.now) if until is not None else None
     if lo and hi and lo > hi:
         raise BadInput(f"--since {since} is after --until {until}")
     configured = dict(common.config.data.get("budgets", {}))

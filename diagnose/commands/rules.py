@@ -117,7 +117,10 @@ def rule_docs(output: str | None, check_file: str | None) -> int:
             return 1
         return 0
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
     return 0

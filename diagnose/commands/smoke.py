@@ -17,17 +17,18 @@ from diagnose.runner import Common, finish, invocation, make_common
 
 def check_url(value: str, option: str) -> str:
     """Return the URL if it is an absolute http(s) URL; raise BadInput otherwise."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        why = "the port is not a number from 1 to 65535" if "ort" in str(exc) else str(exc)
+        raise BadInput(f"bad {option} {value!r}: {why}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(
             f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com"
         )
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise BadInput(
-            f"bad {option} {value!r}: the port is not a number from 0 to 65535"
-        ) from None
+    if port == 0:
+        raise BadInput(f"bad {option} {value!r}: port 0 is not a port to connect to")
     return value
 
 

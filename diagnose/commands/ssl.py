@@ -37,7 +37,7 @@ def run_ssl(
     common = make_common(params)
     batch = one_target(domain, targets, common)
     name = check_domain(domain) if domain else ""
-    port = port or int(common.config.get("ssl", "port", 443))
+    port = port if port is not None else int(common.config.get("ssl", "port", 443))
     if not 0 < port < 65536:
         raise BadInput(f"bad --port {port}: give a number from 1 to 65535")
     ca_file = ca_file or common.config.get("ssl", "ca_file")

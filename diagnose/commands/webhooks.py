@@ -93,8 +93,8 @@ def run_webhooks(
             "nothing to read: give --log FILE (npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
             "--capture FILE (HAR or JSON lines) or --endpoint URL"
         )
-    since = parse_when(since_text, common.now) if since_text else None
-    until = parse_when(until_text, common.now) if until_text else common.now
+    since = parse_when(since_text, common.now) if since_text is not None else None
+    until = parse_when(until_text, common.now) if until_text is not None else common.now
     if since is not None and since >= until:
         raise BadInput(f"--since {since_text} is not before --until ({iso(until)})")
     if function_match:

@@ -78,13 +78,17 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
 
 
 def render_template(template: str, get: Any) -> str:
-    """Fill `{fact.name}` placeholders; no attribute access, no format spec (safe for user rules)."""
+    """Fill `{fact.name}` / `{fact.name|if unset}`; no attribute access (safe for user rules)."""
 
     def sub(match: Any) -> str:
         if match.group(1) is None:
             return match.group(0)[0]  # an escaped {{ or }}
         value = get(match.group(1))
-        return "unknown" if value is UNKNOWN else show(value)
+        if value is UNKNOWN:
+            return "unknown"
+        if match.group(2) is not None and value in (None, "", [], {}):
+            return str(match.group(2))
+        return show(value)
 
     return TEMPLATE_RX.sub(sub, template)
 

@@ -13,7 +13,8 @@ from diagnose.engine.conditions import Condition, ConditionError, parse
 from diagnose.model import Confidence, Severity
 
 ID_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
-TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.\-]+)\}")  # {{ and }} are literal braces
+# {fact.name}, or {fact.name|text shown when it is unset}; {{ and }} are literal braces.
+TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.\-]+)(?:\|([^{}]*))?\}")
 
 REQUIRED_KEYS = ("title", "severity", "confidence", "when", "message", "remediation")
 OPTIONAL_KEYS = ("id", "description", "evidence", "explains", "commands", "references", "tags")
@@ -47,7 +48,9 @@ class Rule:
     def facts(self) -> set[str]:
         """Return every fact name the rule reads: condition, message and evidence."""
         templated = [self.message, *self.remediation, *self.commands]
-        placeholders = {name for text in templated for name in TEMPLATE_RX.findall(text) if name}
+        placeholders = {
+            m.group(1) for text in templated for m in TEMPLATE_RX.finditer(text) if m.group(1)
+        }
         return self.when.facts() | placeholders | set(self.evidence)
 
 
@@ -147,6 +150,15 @@ def _read(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())  # noqa: S506
 
 
+def _stray_brace(text: str) -> str | None:
+    """Return a brace that is neither part of a {fact.name} placeholder nor doubled, if any."""
+    rest = TEMPLATE_RX.sub("", text)
+    for brace in "{}":
+        if brace in rest:
+            return brace
+    return None
+
+
 def _yaml_error() -> type[Exception]:
     import yaml
 
@@ -208,6 +220,15 @@ def _check(
             bad(_line(doc, key), f"{key!r} must be a list of strings")
     if "remediation" in doc and isinstance(doc["remediation"], list) and not doc["remediation"]:
         bad(_line(doc, "remediation"), "'remediation' needs at least one concrete step")
+    for key in ("message", "remediation", "commands"):
+        value = doc.get(key)
+        texts: list[Any] = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and (left := _stray_brace(text)):
+                bad(
+                    _line(doc, key),
+                    f"{key!r}: unbalanced {left!r} (write {{{{ or }}}} for a brace)",
+                )
     if "when" in doc:
         try:
             parse(doc["when"])
