@@ -122,22 +122,45 @@ class WebhookLogsProbe:
         )
 
 
-def _rx2(python_rx: str) -> str:
-    """The RE2 form of a pattern whose `\\b` must mean what Python's does on text (Unicode).
+def _unicode_bounds(pattern: str) -> str:
+    """The RE2 form of a pattern whose `\\b` must mean what Python's means in Unicode text.
 
-    RE2's `\\b` knows only ASCII word characters: `émsg_1234` would match there, not in Python.
-    So a boundary becomes "start, or a character that is not a letter, digit or _" (consumed:
-    the patterns here are only extracted from or counted, never replaced).
+    RE2's `\\b` knows only ASCII word characters: in `émsg_1234` it sees a boundary before `m`,
+    Python does not. So a boundary becomes "start, or a character that is not a letter, digit or
+    _" (consumed, which is fine: these patterns are only searched or extracted from). Slower, so
+    only the texts that are not pure ASCII are searched with it.
     """
-    word = r"[\p{L}\p{N}_]"
-    head, _, rest = python_rx.partition(r"\b")
+    head, _, rest = pattern.partition(r"\b")
     body, _, tail = rest.rpartition(r"\b")
-    return f"{head}(?:^|[^{word[1:-1]}]){body}(?:[^{word[1:-1]}]|$){tail}"
+    return f"{head}(?:^|[^\\p{{L}}\\p{{N}}_]){body}(?:[^\\p{{L}}\\p{{N}}_]|$){tail}"
 
 
-# The same patterns for Arrow (RE2): extract_regex needs a named group.
-EVENT_ID_RE2 = _rx2(EVENT_ID_RX.pattern.replace(r"\b(", r"\b(?P<id>", 1))
-EVENT_TYPE_RE2 = _rx2(EVENT_TYPE_RX.pattern.replace(r"\b(", r"\b(?P<type>", 1))
+def _search(text: pa.ChunkedArray, rx: re.Pattern[str], extract: bool = False) -> pa.ChunkedArray:
+    """Python's `rx.search` over a column with RE2: a bool each, or (extract) group 1 or null.
+
+    ASCII text means the same to both engines; the (rare) other texts get the Unicode form.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pattern = rx.pattern.replace("(", "(?P<m>", 1) if extract else rx.pattern
+
+    def run(values: pa.Array, rx2: str) -> pa.Array:
+        if not extract:
+            return pc.fill_null(pc.match_substring_regex(values, rx2), False)
+        return pc.struct_field(pc.extract_regex(values, rx2), [0])
+
+    def chunk(values: pa.Array) -> pa.Array:
+        found = run(values, pattern)
+        other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+        if r"\b" not in pattern or not pc.any(other).as_py():
+            return found
+        return pc.replace_with_mask(
+            found, other, run(values.filter(other), _unicode_bounds(pattern))
+        )
+
+    kind = pa.string() if extract else pa.bool_()
+    return pa.chunked_array([chunk(c) for c in text.chunks if len(c)], type=kind)
 
 
 def summarise(
@@ -157,6 +180,7 @@ def summarise(
     from diagnose.webhooks.convex_logs import concat
 
     without_pandas()
+    import numpy as np
     import pyarrow.compute as pc
 
     lo = since.timestamp() if since else None
@@ -171,11 +195,12 @@ def summarise(
     records = int(pc.sum(pc.fill_null(inside, False).slice(0, n_window)).as_py() or 0)
     hooks = _hook_executions(rows, pattern)
     times = hooks.column("ts")
-    in_w = pc.less_equal(times, hi)
-    if lo is not None:
-        in_w = pc.and_(in_w, pc.greater_equal(times, lo))
-    execs = hooks.filter(in_w)
-    earlier = hooks.filter(pc.less(times, lo)) if lo is not None else hooks.slice(0, 0)
+    # In time order, the window and what came before it are slices: no copies.
+    sorted_ts = times.to_numpy()
+    start = int(np.searchsorted(sorted_ts, lo, "left")) if lo is not None else 0
+    end = int(np.searchsorted(sorted_ts, hi, "right"))
+    execs = hooks.slice(start, max(0, end - start))
+    earlier = hooks.slice(0, start)
     out: dict[str, Any] = {
         "records": records,
         "deliveries": execs.num_rows,
@@ -183,7 +208,8 @@ def summarise(
         "earlier_traffic": bool(earlier.num_rows),
         "last_seen_before": _iso(pc.max(earlier.column("ts")).as_py()),
     }
-    out.update(_timing(execs, times, hi))
+    last = float(sorted_ts[end - 1]) if end else None
+    out.update(_timing(execs, times, last, hi))
     out.update(_errors(execs))
     out.update(_durations(execs))
     out.update(_events(execs))
@@ -207,35 +233,55 @@ def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
     if rx.search(""):
         is_hook = pc.or_(is_hook, pc.is_null(function))
     kind = rows.column("kind")
-    hooks = rows.filter(pc.and_(pc.equal(kind, "execution"), is_hook))
-    hooks = hooks.take(pc.sort_indices(hooks, sort_keys=[("ts", "ascending")]))
+    needed = ["ts", "function", "status", "duration_ms", "error", "request_id", "message"]
+    hooks = _in_time_order(
+        rows.select(needed).filter(pc.and_(pc.equal(kind, "execution"), is_hook))
+    )
     message = pc.fill_null(hooks.column("message"), "")
     error = pc.fill_null(hooks.column("error"), "")
-    logs = rows.filter(
+    logs = rows.select(["ts", "request_id", "message"]).filter(
         pc.and_(
             pc.and_(pc.equal(kind, "log"), pc.is_valid(rows.column("request_id"))),
             pc.invert(pc.fill_null(pc.equal(rows.column("message"), ""), True)),
         )
     )
     if logs.num_rows:
-        logs = logs.take(pc.sort_indices(logs, sort_keys=[("ts", "ascending")]))
+        logs = _in_time_order(logs)
         joined = logs.group_by("request_id", use_threads=False).aggregate([("message", "list")])
         at = pc.index_in(hooks.column("request_id"), value_set=joined.column("request_id"))
         lines = pc.fill_null(pc.take(pc.binary_join(joined.column("message_list"), "\n"), at), "")
         text = pc.binary_join_element_wise(message, lines, error, "\n")
     else:
         text = pc.binary_join_element_wise(message, "", error, "\n")
-    return hooks.append_column("text", text)
+    # One chunk (Arrow's JSON reader made hundreds): each regex call compiles its pattern per chunk.
+    return hooks.append_column("text", pa.chunked_array([text.combine_chunks()]))
 
 
-def _timing(execs: pa.Table, times: pa.ChunkedArray, hi: float) -> dict[str, Any]:
-    """Volume and silence: first and last delivery, the usual gap, the busiest minute."""
+def _in_time_order(table: pa.Table) -> pa.Table:
+    """Sort by time (stable); logs are nearly always in order already, and then cost no copy."""
     import pyarrow.compute as pc
 
-    # The usual rate comes from everything seen, before and inside the window (times sorted).
+    if table.num_rows < 2:
+        return table
+    steps = pc.pairwise_diff(table.column("ts").combine_chunks())
+    if pc.all(pc.greater_equal(steps, 0.0)).as_py():
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=[("ts", "ascending")]))
+
+
+def _timing(
+    execs: pa.Table, times: pa.ChunkedArray, last: float | None, hi: float
+) -> dict[str, Any]:
+    """Volume and silence: first and last delivery, the usual gap, the busiest minute.
+
+    `times` are every execution's (before, inside and just after the window), in order; `last`
+    is the time of the last one at or before the window's end.
+    """
+    import pyarrow.compute as pc
+
+    # The usual rate comes from everything seen, before and inside the window.
     gaps = pc.pairwise_diff(times.combine_chunks()).drop_null() if len(times) > 1 else None
     usual = pc.quantile(gaps, q=0.5)[0].as_py() if gaps is not None and len(gaps) else None
-    last = pc.max(times.filter(pc.less_equal(times, hi))).as_py() if len(times) else None
     silence = hi - last if last is not None else None
     ts = execs.column("ts")
     out: dict[str, Any] = {
@@ -265,7 +311,7 @@ def _errors(execs: pa.Table) -> dict[str, Any]:
 
     text = execs.column("text")
     n = execs.num_rows
-    sig = pc.match_substring_regex(text, SIGNATURE_RX.pattern)
+    sig = _search(text, SIGNATURE_RX)
     failed = pc.fill_null(pc.equal(execs.column("status"), "failure"), False)
     handler = pc.and_(failed, pc.invert(sig))
     n_failed = _count(failed)
@@ -279,11 +325,11 @@ def _errors(execs: pa.Table) -> dict[str, Any]:
         "first_failure_at": _iso(pc.min(execs.column("ts").filter(failed)).as_py()),
         "handler_errors": n_handler,
         "error_rate": round(n_handler / n, 4) if n else 0.0,
-        "top_errors": [f"{count}x {msg}" for msg, count in _most_common(errors)[:3]],
+        "top_errors": [f"{count}x {msg}" for msg, count in _most_common(errors, 3)],
         "signature_failures": n_sig,
         "signature_failure_rate": round(n_sig / n, 4) if n else 0.0,
-        "timestamp_failures": _count(pc.match_substring_regex(text, TIMESTAMP_RX.pattern)),
-        "header_failures": _count(pc.match_substring_regex(text, HEADERS_RX.pattern)),
+        "timestamp_failures": _count(_search(text, TIMESTAMP_RX)),
+        "header_failures": _count(_search(text, HEADERS_RX)),
         "signature_examples": [
             _first_match(t.strip()) for t in text.filter(sig).slice(0, MAX_EXAMPLES).to_pylist()
         ],
@@ -317,15 +363,17 @@ def _events(execs: pa.Table) -> dict[str, Any]:
     import pyarrow.compute as pc
 
     text = execs.column("text")
-    types = pc.struct_field(pc.extract_regex(text, EVENT_TYPE_RE2), [0]).drop_null()
-    ids = pc.struct_field(pc.extract_regex(text, EVENT_ID_RE2), [0])
+    ids = _search(text, EVENT_ID_RX, extract=True)
+    seen = pc.value_counts(ids.drop_null())
+    retried = seen.field("values").filter(pc.greater(seen.field("counts"), 1))
+    # Only a retried id can have been processed twice: count successes among those few.
     ok = pc.fill_null(pc.equal(execs.column("status"), "success"), False)
-    seen = _most_common(ids.drop_null())
-    dups = [(k, v) for k, v in _most_common(ids.filter(ok).drop_null()) if v > 1]
+    again = ids.filter(pc.and_(ok, pc.is_in(ids, value_set=retried)))
+    dups = [(k, v) for k, v in _most_common(again) if v > 1]
     return {
-        "by_type": dict(_most_common(types)),
+        "by_type": dict(_most_common(_search(text, EVENT_TYPE_RX, extract=True).drop_null())),
         "event_ids": len(seen),
-        "retried_events": sum(1 for _, v in seen if v > 1),
+        "retried_events": len(retried),
         "duplicate_events": len(dups),
         "duplicate_examples": [f"{k} processed {v} times" for k, v in dups[:MAX_EXAMPLES]],
     }
@@ -337,13 +385,14 @@ def _count(mask: Any) -> int:
     return int(pc.sum(mask).as_py() or 0)
 
 
-def _most_common(values: Any) -> list[tuple[str, int]]:
+def _most_common(values: Any, limit: int | None = None) -> list[tuple[str, int]]:
     """Distinct values with their counts, most common first (ties: first seen first)."""
     import pyarrow.compute as pc
 
     counts = pc.value_counts(values)
-    pairs = zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
-    return sorted(pairs, key=lambda kv: -kv[1])
+    order = pc.array_sort_indices(counts.field("counts"), order="descending")[:limit]
+    top = counts.take(order)
+    return list(zip(top.field("values").to_pylist(), top.field("counts").to_pylist(), strict=True))
 
 
 def _first_match(text: str) -> str:
