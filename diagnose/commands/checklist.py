@@ -248,7 +248,7 @@ def run_pre(
     started = datetime.now(UTC)
     factset = gather(
         "checklist pre-deploy",
-        project or "pre-deploy",
+        project or "(no project: window and deploy command only)",
         probes,
         {"project_dir": project, "sources": sources, "extra_required": {}, "tz": tz},
         now=common.now,
