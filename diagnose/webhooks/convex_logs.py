@@ -132,6 +132,12 @@ class Parsed:
         """The rows just before the window as an Arrow table."""
         return rows_table(self.before)
 
+    def forget(self) -> None:
+        """Drop the rows (after `table()`): a full scan's rows are most of the memory."""
+        self.parts = []
+        self.before = []
+        self._rows = None
+
 
 def _epoch(value: Any) -> float | None:
     """Return Unix seconds from seconds or milliseconds (Convex uses both)."""
