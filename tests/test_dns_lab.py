@@ -139,3 +139,32 @@ def test_dns_needs_domain_or_targets(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as exit_info:
         main(["dns"])
     assert exit_info.value.code == 3
+
+
+def test_authoritative_servers_are_asked_too(
+    capsys: pytest.CaptureFixture[str], resolvers: dict[str, DNSServer]
+) -> None:
+    """The zone's NS (found through the resolver) answers beside a resolver with a stale cache."""
+    good = resolvers["good"]
+    stale = resolvers["stale"].address
+    port = good.address.rsplit(":", 1)[1]
+    args = ["dns", "moved.dashtray.test", "--resolver", stale, "--authoritative"]
+    code, doc = run(capsys, *args, "--authoritative-port", port)
+    rows = {r["resolver"]: r for r in doc["facts"]["dns.resolvers"]}
+    assert "authoritative ns1.dashtray.test" in rows, list(rows)
+    assert rows["authoritative ns1.dashtray.test"]["addresses"] == ["127.0.0.1"]
+    assert doc["findings"][0]["id"] == "dns.propagation" and code == 1
+
+
+def test_with_resolvers_given_nothing_else_is_asked(
+    capsys: pytest.CaptureFixture[str], resolvers: dict[str, DNSServer]
+) -> None:
+    _, doc = run(capsys, "dns", "www.dashtray.test", "--resolver", resolvers["good"].address)
+    assert [r["resolver"] for r in doc["facts"]["dns.resolvers"]] == [resolvers["good"].address]
+
+
+def test_bad_authoritative_port(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dns", "dashtray.test", "--resolver", "127.0.0.1:9", "--authoritative-port", "0"])
+    assert exit_info.value.code == 3
+    assert "bad --authoritative-port 0" in capsys.readouterr().err

@@ -55,7 +55,7 @@ def plan_smoke(common: Common, window: Mapping[str, Any]) -> Plan | None:
 
 def plan_ssl(common: Common, window: Mapping[str, Any]) -> Plan | None:
     """DNS, TLS and HTTPS when service.domain is set."""
-    from diagnose.commands.dns import check_domain, resolver_options
+    from diagnose.commands.dns import check_domain, network_options, resolver_options
 
     domain = common.config.get("service", "domain")
     if not domain:
@@ -68,7 +68,8 @@ def plan_ssl(common: Common, window: Mapping[str, Any]) -> Plan | None:
     options = {
         "name": check_domain(domain),
         "port": int(cfg.get("ssl", "port", 443)),
-        "resolvers": resolver_options((), common),
+        "resolvers": (resolvers := resolver_options((), common)),
+        **network_options(resolvers, {}),
         "connect_to": [],
         "ca_file": str(_base(cfg) / ca_file) if ca_file else None,
         "warn_days": int(cfg.get("ssl", "warn_days", 14)),

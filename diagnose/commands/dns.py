@@ -63,6 +63,54 @@ def parse_address(value: str, option: str, default_port: int) -> tuple[str, int]
     return host, int(port_text)
 
 
+def network_options(given: Sequence[tuple[str, int]], params: dict[str, Any]) -> dict[str, Any]:
+    """Return whether to also ask public resolvers and the zone's nameservers.
+
+    Taken out of params (they are not common options). By default both are asked when no
+    resolver is given or configured: on the user's own network the comparison is the point;
+    with resolvers given (a lab, a test) nothing else is asked unless said so.
+    """
+    public = params.pop("public", None)
+    authoritative = params.pop("authoritative", None)
+    port = params.pop("authoritative_port", None)
+    if port is not None and not 0 < port < 65536:
+        raise BadInput(f"bad --authoritative-port {port}: give a number from 1 to 65535")
+    default = not given
+    return {
+        "public_resolvers": default if public is None else public,
+        "authoritative": default if authoritative is None else authoritative,
+        "authoritative_port": port or 53,
+    }
+
+
+NETWORK_OPTIONS = [
+    click.option(
+        "--public/--no-public",
+        default=None,
+        help="Also ask 1.1.1.1, 8.8.8.8 and 9.9.9.9 [default: only when no resolver is given].",
+    ),
+    click.option(
+        "--authoritative/--no-authoritative",
+        default=None,
+        help="Also ask the zone's own nameservers [default: only when no resolver is given].",
+    ),
+    click.option(
+        "--authoritative-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Port of the nameservers (a lab or a non-standard setup) [default: 53].",
+    ),
+]
+
+
+def with_network_options(fn: Any) -> Any:
+    """Add --public, --authoritative and --authoritative-port to a command."""
+    for option in reversed(NETWORK_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
 def resolver_options(given: Sequence[str], common: Common) -> list[tuple[str, int]]:
     """Return the resolvers from --resolver, else from dns.resolvers in the config."""
     raw = list(given) or [str(r) for r in common.config.get("dns", "resolvers", [])]
@@ -196,12 +244,15 @@ def run_dns(
     from diagnose.engine.api import gather, judge
 
     common = make_common(params)
+    chosen = resolver_options(resolvers, common)
+    network = network_options(chosen, params)
     batch = one_target(domain, targets, common)
     name = check_domain(domain) if domain else ""
     expect = expect_cname or common.config.get("dns", "expect_cname")
     options = {
         "name": name,
-        "resolvers": resolver_options(resolvers, common),
+        "resolvers": chosen,
+        **network,
         "expect_cname": check_domain(expect) if expect else None,
     }
     rules = common.rules()
@@ -240,6 +291,7 @@ def run_dns(
     metavar="FILE",
     help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
 )
+@with_network_options
 @common_options
 def command(
     domain: str | None,

@@ -11,10 +11,12 @@ import click
 
 from diagnose.commands.dns import (
     check_domain,
+    network_options,
     one_target,
     parse_address,
     resolver_options,
     run_targets,
+    with_network_options,
 )
 from diagnose.errors import BadInput
 from diagnose.options import common_options
@@ -35,6 +37,8 @@ def run_ssl(
     from diagnose.engine.api import gather, judge
 
     common = make_common(params)
+    chosen = resolver_options(resolvers, common)
+    network = network_options(chosen, params)
     batch = one_target(domain, targets, common)
     name = check_domain(domain) if domain else ""
     port = port if port is not None else int(common.config.get("ssl", "port", 443))
@@ -49,7 +53,8 @@ def run_ssl(
     options = {
         "name": name,
         "port": port,
-        "resolvers": resolver_options(resolvers, common),
+        "resolvers": chosen,
+        **network,
         "connect_to": [parse_address(c, "--connect-to", port) for c in connect_to],
         "ca_file": str(ca_file) if ca_file else None,
         "warn_days": warn,
@@ -115,6 +120,7 @@ def _check_pem(path: Path) -> None:
     metavar="FILE",
     help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
 )
+@with_network_options
 @common_options
 def command(
     domain: str | None,

@@ -13,7 +13,8 @@ from diagnose.probes.base import FactSink, ProbeContext
 QUERY_TIMEOUT = 2.0
 # The CAs Cloudflare issues edge certificates from (Pages custom domains need one of them).
 CLOUDFLARE_CAS = ("letsencrypt.org", "pki.goog", "ssl.com")
-# Asked only when options["public_resolvers"] is true: never in tests, never by default.
+# Asked only when options["public_resolvers"] is true: by default only when no resolver is
+# given (the user's own network), never in tests.
 PUBLIC_RESOLVERS = ("1.1.1.1", "8.8.8.8", "9.9.9.9")
 COUNTS = ("noerror", "nxdomain", "servfail", "timeout", "error", "dnssec_bogus")
 
@@ -53,6 +54,30 @@ def resolvers_from(options: Any) -> list[Resolver]:
     if options.get("public_resolvers"):
         chosen += [Resolver(a, 53, f"public {a}") for a in PUBLIC_RESOLVERS]
     return chosen
+
+
+def authoritative_servers(
+    name: str, via: Resolver, timeout: float, port: int = 53, limit: int = 4
+) -> list[Resolver]:
+    """Return the zone's nameservers (NS of the closest enclosing zone, found through `via`).
+
+    Their answers sit beside the resolvers': what the zone says now, against what caches still
+    say (propagation), and whether the delegation answers at all.
+    """
+    labels = name.rstrip(".").split(".")
+    for i in range(len(labels) - 1):
+        zone = ".".join(labels[i:])
+        got = query(via, zone, "NS", timeout)
+        hosts = [a["value"].rstrip(".") for a in got["answers"]]
+        if hosts:
+            found: list[Resolver] = []
+            for host in sorted(hosts)[:limit]:
+                addresses = query(via, host, "A", timeout)["answers"]
+                found += [
+                    Resolver(a["value"], port, f"authoritative {host}") for a in addresses[:1]
+                ]
+            return found
+    return []
 
 
 def query(
@@ -179,6 +204,12 @@ class DNSProbe:
             raise RuntimeError("no resolver: none given and none configured in /etc/resolv.conf")
         cap = float(ctx.options.get("query_timeout", QUERY_TIMEOUT))
         timeout = min(cap, ctx.remaining() * 0.5)
+        if ctx.options.get("authoritative"):
+            port = int(ctx.options.get("authoritative_port") or 53)
+            resolvers = [
+                *resolvers,
+                *authoritative_servers(name, resolvers[0], min(timeout, 1.0), port),
+            ]
         with ThreadPoolExecutor(max_workers=len(resolvers)) as pool:
             rows = list(pool.map(lambda r: _ask(r, name, timeout), resolvers))
         sink.put("dns.resolvers", rows)
