@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from diagnose.engine.rules import Rule, lint
+from diagnose.engine.rules import Rule, lint, rule_files
 from diagnose.errors import BadInput
 from diagnose.paths import builtin_cases_dir, builtin_rules_dir
 from diagnose.probes import catalog
@@ -62,7 +62,7 @@ def lint_rules(dirs: tuple[str, ...]) -> int:
     ]
     for problem in problems:
         click.echo(str(problem))
-    count = sum(len(list(p.rglob("*.yaml"))) for p in paths)
+    count = sum(len(rule_files(p)) for p in paths)
     click.echo(f"{len(problems)} problem(s) in {count} rule file(s)", err=True)
     return 1 if problems else 0
 
