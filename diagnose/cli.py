@@ -58,6 +58,9 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown (bad input, or a probe failure that no
     finding explains).
+
+    Start here: `diagnose demo` (offline, against the lab), then `diagnose init` and
+    `diagnose all` against your service.
     """
 
 
