@@ -59,6 +59,12 @@ def assert_clean_error(result: Result) -> None:
     assert lines[0].startswith("diagnose: ")
 
 
+@pytest.fixture(autouse=True)
+def _own_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test remembers its own endpoint checks (diagnose/webhooks/own_checks.py) only."""
+    monkeypatch.setenv("DIAGNOSE_OWN_CHECKS", str(tmp_path / "endpoint-checks.txt"))
+
+
 @pytest.fixture
 def lab() -> Iterator[Any]:
     """Return a starter: lab("cf-522") -> a running app (stopped after the test)."""

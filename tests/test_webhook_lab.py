@@ -208,3 +208,27 @@ def test_replay_refuses_plain_http_to_a_remote_host(
 def test_missing_log_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["webhooks", "--log", "/nonexistent/convex.jsonl"], capsys)
     assert code == 3 and err.count("\n") == 1 and "no such file" in err
+
+
+def test_the_endpoint_check_does_not_become_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run 2 must not blame missing headers on the rejection run 1's own check caused."""
+    log, cap = tmp_path / "convex.jsonl", tmp_path / "deliveries.jsonl"
+    with serve(SECRET, "errors", log, cap) as rx:
+        for n in range(4):
+            deliver(rx.url, SECRET, event_body(n=n))
+        now = iso(datetime.now(UTC) + timedelta(seconds=1))
+        args = ["--log", str(log), "--capture", str(cap), "--since", "10m"]
+        _, first = diagnose_json([*args, "--endpoint", rx.url, "--now", now], capsys)
+        now = iso(datetime.now(UTC) + timedelta(seconds=1))
+        code, second = diagnose_json([*args, "--now", now], capsys)
+    assert first["findings"][0]["id"] == "webhook.handler-errors"
+    assert [f["id"] for f in second["findings"]][:1] == ["webhook.handler-errors"]
+    ids = {f["id"] for f in second["findings"]} | {
+        e["id"] for f in second["findings"] for e in f["explains"]
+    }
+    assert not ids & {"webhook.missing-headers", "webhook.secret-mismatch"}, ids
+    assert second["facts"]["webhook.logs.own_checks"] == 1
+    assert second["facts"]["webhook.logs.deliveries"] == 4
+    assert second["facts"]["webhook.captures.own_checks"] == 1

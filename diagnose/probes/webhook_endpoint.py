@@ -41,6 +41,9 @@ class WebhookEndpointProbe:
         verify: Any = ctx.options.get("ca_file") or True
         check = _Check("endpoint", "POST", str(url), {})
         budget = ctx.remaining(cap)
+        from diagnose.webhooks import own_checks
+
+        own_checks.record()  # the handler will log a rejection now: later runs discount it
         # Marked, so that captures of it are not taken for deliveries by later runs.
         with httpx.Client(verify=verify, headers={"user-agent": OWN_CHECK_AGENT}) as client:
             # Socket timeouts bound each read: a peer trickling a byte a second never trips

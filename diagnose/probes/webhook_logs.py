@@ -69,6 +69,7 @@ FACTS = (
     "duplicate_events",
     "duplicate_examples",
     "retried_events",
+    "own_checks",
 )
 
 
@@ -189,6 +190,7 @@ def summarise(
     # `records` counts the window's own rows, not the history read before it.
     records = int(pc.sum(pc.fill_null(inside, False).slice(0, n_window)).as_py() or 0)
     hooks = _hook_executions(rows, pattern)
+    hooks, own = _without_own_checks(hooks)
     del rows, ts, inside
     window.clear()
     before.clear()
@@ -200,6 +202,7 @@ def summarise(
     execs = hooks.slice(start, max(0, end - start))
     earlier = hooks.slice(0, start)
     out: dict[str, Any] = {
+        "own_checks": own,
         "records": records,
         "deliveries": execs.num_rows,
         "functions": sorted(pc.unique(execs.column("function").drop_null()).to_pylist()),
@@ -270,6 +273,32 @@ def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
         text = pc.binary_join_element_wise(message, "", error, "\n")
     # One chunk (Arrow's JSON reader made hundreds): each regex call compiles its pattern per chunk.
     return hooks.append_column("text", pa.chunked_array([text.combine_chunks()]))
+
+
+def _without_own_checks(hooks: pa.Table) -> tuple[pa.Table, int]:
+    """Drop the header rejections that diagnose's own endpoint checks caused (own_checks.py)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from diagnose.webhooks import own_checks
+
+    checks = own_checks.times()
+    if not checks or not hooks.num_rows:
+        return hooks, 0
+    # Only the rare header rejections are looked at one by one.
+    rejected = pc.fill_null(_search(hooks.column("text"), HEADERS_RX), False)
+    candidates = pc.indices_nonzero(rejected).to_pylist()
+    if not candidates:
+        return hooks, 0
+    times = hooks.column("ts")
+    drop = {i for i in candidates if own_checks.near(float(times[i].as_py()), checks)}
+    if not drop:
+        return hooks, 0
+    import numpy as np
+
+    keep = np.ones(hooks.num_rows, dtype=bool)
+    keep[sorted(drop)] = False
+    return hooks.filter(pa.array(keep)), len(drop)
 
 
 def _in_time_order(table: pa.Table) -> pa.Table:
