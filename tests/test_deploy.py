@@ -191,3 +191,26 @@ def test_every_command_reads_deployments_from_its_config(
     with serve("healthy") as app:
         done = run_cli("smoke", "--url", app.url, "--config", str(cfg), "--format", "json", env=env)
     assert done.json()["facts"]["deploy.last.version"] == "v9.9.9"
+
+
+def test_an_old_deployment_is_not_blamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: a deployment 8 months before the logs was blamed, with rollback commands."""
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(tmp_path / "log.sqlite3"))
+    run_cli(
+        "deploy",
+        "record",
+        "--version",
+        "v1.2.0",
+        "--commit",
+        "abc1234",
+        "--at",
+        "2026-03-11T10:30:00Z",
+    )
+    log = ROOT / "fixtures" / "webhooks" / "convex-handler-errors.jsonl"
+    done = run_cli(
+        "webhooks", "--log", str(log), "--now", "2026-11-27T10:00:00Z", "--format", "json"
+    )
+    ids = [f["id"] for f in done.json()["findings"]]
+    assert ids and not any(i.startswith("deploy.") for i in ids), ids

@@ -84,7 +84,12 @@ def split(
     before = [failed for at, failed in events if at < d]
     after = [failed for at, failed in events if at >= d]
     first_error = _first_after((at for at, failed in events if failed), d)
+    earliest = min(
+        [r["at"] for r in read.requests] + [e["at"] for e in read.executions], default=None
+    )
     out: dict[str, Any] = {
+        # Logs that begin after the deployment cannot say whether errors were new with it.
+        "logs_cover_deploy": earliest is not None and earliest <= d,
         "errors.before": sum(before),
         "errors.before_events": len(before),
         "errors.before_rate": _rate(sum(before), len(before)),
@@ -148,7 +153,7 @@ def _onset(kind: str, at: float | None, deployed: float) -> dict[str, Any]:
     }
 
 
-ONSET_FACTS = tuple(
+ONSET_FACTS = ("logs_cover_deploy",) + tuple(
     f"{kind}.{name}"
     for kind, names in (
         (
