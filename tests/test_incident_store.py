@@ -34,13 +34,18 @@ def test_open_attach_show_close(env: dict[str, str]) -> None:
     opened = run(["incident", "open", "Checkout is down", "--severity", "critical"], env)
     assert opened.code == 0, opened.stderr
     assert opened.stdout == "INC-1\n"
-    broken = run(["demo", "cf-522", "--attach", "INC-1", "--now", "2026-11-27T10:02:00Z"], env)
-    assert broken.code == 2, broken.stderr
-    assert "attached to INC-1 (attachment 1" in broken.stderr
-    healthy = run(
-        ["demo", "healthy", "--attach", "1", "--now", "2026-11-27T10:41:00Z", "--format", "json"],
-        env,
-    )
+    # The same check of the same site, before and after the fix (the lab app changes its play).
+    from diagnose.lab.http_app import serve
+
+    with serve("cf-522") as app:
+        site = ["smoke", "--url", app.url, "--convex-url", app.url]
+        broken = run([*site, "--attach", "INC-1", "--now", "2026-11-27T10:02:00Z"], env)
+        assert broken.code == 2, broken.stderr
+        assert "attached to INC-1 (attachment 1" in broken.stderr
+        app.state.scenario = "healthy"
+        healthy = run(
+            [*site, "--attach", "1", "--now", "2026-11-27T10:41:00Z", "--format", "json"], env
+        )
     assert healthy.code == 0, healthy.stderr
     assert json.loads(healthy.stdout)["status"] == "ok"
 
@@ -272,3 +277,29 @@ def test_check_target_refuses_early(env: dict[str, str], monkeypatch: pytest.Mon
     for bad in ("INC-2", "slack:nobody", "github:acme"):
         with pytest.raises(BadInput):
             check_target(bad, Config())
+
+
+def test_another_target_does_not_clear_a_finding(env: dict[str, str]) -> None:
+    """Review: a check of another site (or log file) is not the fix of this one."""
+    from diagnose.lab.http_app import serve
+
+    run(["incident", "open", "Checkout is down"], env)
+    with serve("cf-522") as broken_app, serve("healthy") as other_app:
+        run(
+            [
+                "smoke",
+                "--url",
+                broken_app.url,
+                "--attach",
+                "INC-1",
+                "--now",
+                "2026-11-27T10:02:00Z",
+            ],
+            env,
+        )
+        run(
+            ["smoke", "--url", other_app.url, "--attach", "INC-1", "--now", "2026-11-27T10:41:00Z"],
+            env,
+        )
+    changes = _show(env, "INC-1")["changes"]
+    assert "http.cloudflare-522 (critical) first seen 10:02, still there at 10:41" in changes

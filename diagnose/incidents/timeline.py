@@ -18,6 +18,7 @@ class Snapshot:
     present: Mapping[str, str]  # rule id -> severity, consequences included
     quiet: frozenset[str]  # rules judged and found quiet: only these can be "gone"
     explained_by: Mapping[str, str] = field(default_factory=dict)  # consequence -> root cause
+    subject: str = ""  # the command and target judged: only the same subject can clear a rule
 
     @classmethod
     def from_json(cls, at: str, diagnosis: Mapping[str, Any]) -> Snapshot:
@@ -31,7 +32,8 @@ class Snapshot:
                 present.setdefault(str(explained.get("id")), str(explained.get("severity", "")))
                 explained_by.setdefault(str(explained.get("id")), root)
         quiet = frozenset(diagnosis.get("quiet") or ())
-        return cls(parse_instant(at), present, quiet, explained_by)
+        subject = f"{diagnosis.get('command', '')} {diagnosis.get('target', '')}"
+        return cls(parse_instant(at), present, quiet, explained_by, subject)
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,28 @@ def history(snapshots: Sequence[Snapshot]) -> list[RuleHistory]:
     """Return each rule's spans, in the order rules first appeared.
 
     A rule that a later diagnosis did not judge at all (another command, or inconclusive) keeps
-    its state: only a diagnosis that judged it quiet can say it is gone.
+    its state: only a diagnosis of the same command and target that judged it quiet can say it
+    is gone (webhooks on another log file saw other traffic, not the fix).
     """
     spans: dict[str, list[Span]] = {}
+    seen_in: dict[str, str] = {}
     severity: dict[str, str] = {}
     via: dict[str, str | None] = {}
     for snap in sorted(snapshots, key=lambda s: s.at):
         for rule_id, sev in snap.present.items():
             severity[rule_id] = sev
+            seen_in[rule_id] = snap.subject
             via[rule_id] = snap.explained_by.get(rule_id)
             runs = spans.setdefault(rule_id, [])
             if not runs or runs[-1].end is not None:
                 runs.append(Span(snap.at, None))
         for rule_id, runs in spans.items():
-            if runs[-1].end is None and rule_id in snap.quiet and rule_id not in snap.present:
+            if (
+                runs[-1].end is None
+                and rule_id in snap.quiet
+                and rule_id not in snap.present
+                and snap.subject == seen_in.get(rule_id)
+            ):
                 runs[-1] = Span(runs[-1].start, snap.at)
     return [RuleHistory(r, severity[r], tuple(s), via[r]) for r, s in spans.items()]
 
