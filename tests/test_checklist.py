@@ -99,7 +99,7 @@ def test_post_deploy_markdown_task_list(env: dict[str, str]) -> None:
     assert done.code == 2, done.stderr
     head = done.stdout.splitlines()
     assert head[0].startswith("## ") and "checklist post-deploy" in head[0]
-    assert "- Post-deploy checklist (runbook): 5 pass, 1 fail, 2 inconclusive" in head
+    assert "Post-deploy checklist (runbook): 5 pass, 1 fail, 2 inconclusive" in head
     assert any(ln.startswith("- [ ] Cron jobs executing on schedule:") for ln in head)
     assert any(ln.startswith("- [x] Email sending without errors") for ln in head)
 

@@ -7,8 +7,16 @@ from diagnose.model import Diagnosis, Finding
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "ok": "🟢", "unknown": "⚪"}
 
 
+_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "*": "\\*", "_": "\\_", "`": "\\`"})
+
+
+def _text(text: str) -> str:
+    """Prose as Markdown shows it: `<project>` must not vanish as an HTML tag, `_` not italicise."""
+    return text.replace("\n", " ").translate(_ESCAPES)
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|")
 
 
 def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
@@ -21,9 +29,13 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
         f"{len(d.findings)} finding(s), {len(d.inconclusive)} inconclusive, {len(d.quiet)} quiet.",
         "",
     ]
-    if d.notes:
-        # A note that starts with "[x] " or "[ ] " (a checklist item) becomes a task-list item.
-        out += [f"- {note.replace(chr(10), ' ')}" for note in d.notes] + [""]
+    # Checklist items ("[x] ...") become a task list; other notes (sparklines, tables) keep their
+    # spacing in a text block.
+    items = [n for n in d.notes if n[:4] in ("[x] ", "[ ] ", "[?] ")]
+    if other := [n for n in d.notes if n not in items]:
+        out += ["```text", *other, "```", ""]
+    if items:
+        out += [f"- {n[:4]}{_text(n[4:])}" for n in items] + [""]
     if d.findings:
         out += ["| # | Severity | Rule | What | Explains |", "|---|---|---|---|---|"]
         for f in d.findings:
@@ -50,8 +62,8 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
     if d.factset.invocation:
         out.append(d.factset.invocation)
     out += [
-        "# or judge the saved facts again with today's rules:",
-        "diagnose replay facts.json",
+        "# to judge the same facts again later, with today's rules:",
+        "# add --save-facts facts.json to the command above, then: diagnose replay facts.json",
         "```",
         "",
     ]
@@ -60,9 +72,9 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
 
 def _finding(f: Finding) -> list[str]:
     out = [
-        f"### {f.rank}. {_ICON[f.severity.value]} `{f.id}`: {f.title}",
+        f"### {f.rank}. {_ICON[f.severity.value]} `{f.id}`: {_text(f.title)}",
         "",
-        f"{f.message}",
+        _text(f.message),
         "",
         f"Severity **{f.severity.value}**, confidence {f.confidence.value}, score {f.score:g}.",
         "",
@@ -71,10 +83,10 @@ def _finding(f: Finding) -> list[str]:
         out += ["**Evidence**", ""] + [f"- `{e}`" for e in f.evidence] + [""]
     if f.explains:
         out += ["**Explains**", ""]
-        out += [f"- `{e.id}` ({e.severity.value}): {e.message}" for e in f.explains]
+        out += [f"- `{e.id}` ({e.severity.value}): {_text(e.message)}" for e in f.explains]
         out.append("")
     if f.remediation:
-        out += ["**Fix**", ""] + [f"{i}. {s}" for i, s in enumerate(f.remediation, 1)] + [""]
+        out += ["**Fix**", ""] + [f"{i}. {_text(s)}" for i, s in enumerate(f.remediation, 1)] + [""]
     if f.commands:
         out += ["```sh", *f.commands, "```", ""]
     if f.references:
