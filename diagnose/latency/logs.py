@@ -325,7 +325,7 @@ def _window(df: pd.DataFrame, since: float | None, until: float | None) -> pd.Da
     if since is not None:
         df = df[df["at"] >= since]
     if until is not None:
-        df = df[df["at"] <= until]
+        df = df[df["at"] < until]  # [since, until): back-to-back windows share no line
     return df
 
 

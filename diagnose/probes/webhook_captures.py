@@ -101,7 +101,7 @@ class WebhookCapturesProbe:
             d
             for d in deliveries
             if d.received_at is None
-            or ((lo is None or d.received_at >= lo) and d.received_at <= hi)
+            or ((lo is None or d.received_at >= lo) and d.received_at < hi)
         ]
         put("in_window", len(inside))
         reasons: Counter[str] = Counter()

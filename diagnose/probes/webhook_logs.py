@@ -184,7 +184,7 @@ def summarise(
     rows = concat(window + before)
     n_window = sum(t.num_rows for t in window)
     ts = rows.column("ts")
-    inside = pc.less_equal(ts, hi)
+    inside = pc.less(ts, hi)  # the window is [since, until): back-to-back windows share nothing
     if lo is not None:
         inside = pc.and_(inside, pc.greater_equal(ts, lo))
     # `records` counts the window's own rows, not the history read before it.
@@ -198,7 +198,7 @@ def summarise(
     # In time order, the window and what came before it are slices: no copies.
     sorted_ts = times.to_numpy()
     start = int(np.searchsorted(sorted_ts, lo, "left")) if lo is not None else 0
-    end = int(np.searchsorted(sorted_ts, hi, "right"))
+    end = int(np.searchsorted(sorted_ts, hi, "left"))
     execs = hooks.slice(start, max(0, end - start))
     earlier = hooks.slice(0, start)
     out: dict[str, Any] = {
