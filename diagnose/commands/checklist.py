@@ -31,8 +31,15 @@ class Item:
 
 
 def _say(f: Facts, *parts: tuple[str, str]) -> str:
-    """Return 'label value, ...' for the facts that are set (never 'None')."""
-    return ", ".join(f"{label} {f[name]}" for label, name in parts if f.get(name) is not None)
+    """Return 'label value, ...' for the facts that are set (never 'None'); rates as percents."""
+
+    def shown(name: str) -> str:
+        value = f[name]
+        if name.endswith("error_rate") and isinstance(value, int | float):
+            return f"{value * 100:.2f} %"
+        return str(value)
+
+    return ", ".join(f"{label} {shown(name)}" for label, name in parts if f.get(name) is not None)
 
 
 def _n(f: Facts, name: str) -> Any:
