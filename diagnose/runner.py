@@ -152,6 +152,33 @@ def load_facts(path: str) -> FactSet:
         raise BadInput(f"{path}: not a facts file: {exc}") from None
 
 
+def gather_facts(
+    common: Common,
+    command: str,
+    target: str,
+    probes: Sequence[str],
+    options: Mapping[str, Any],
+    *,
+    secrets: Sequence[str] = (),
+    timeout: float | None = None,
+    how: str | None = None,
+) -> FactSet:
+    """Run a command's probes with the run's clock, deadline, config and command line."""
+    from diagnose.engine.api import gather
+
+    return gather(
+        command,
+        target,
+        probes,
+        options,
+        now=common.now,
+        timeout=common.timeout if timeout is None else timeout,
+        invocation=invocation() if how is None else how,
+        secrets=secrets,
+        config=common.config,
+    )
+
+
 def finish(diagnosis: Diagnosis, common: Common) -> int:
     """Render, write, save facts, attach; return the exit code."""
     from diagnose.render import OutputFormat, renderer

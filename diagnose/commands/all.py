@@ -20,7 +20,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def plans(common: Common, window: Mapping[str, Any]) -> list[Plan]:
 
 def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int:
     """Run every enabled family at once and judge the merged facts."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
     from diagnose.timeparse import parse_when
 
     pre = make_common(params)
@@ -211,15 +211,12 @@ def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int
     probes = list(dict.fromkeys(name for p in found for name in p.probes))
     rules = common.rules()
     started = datetime.now(UTC)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "all",
         ", ".join(f"{p.family}: {p.target}" for p in found),
         probes,
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
         secrets=secrets,
     )
     return finish(judge(factset, rules, started), common)

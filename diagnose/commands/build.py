@@ -11,7 +11,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log is megabytes at worst; refuse to read a disk image
 
@@ -56,7 +56,7 @@ def project_dir(value: str | None) -> str | None:
 
 def run_build(log: str | None, project: str | None, params: dict[str, Any]) -> int:
     """Gather the build-log and project facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     common: Common = make_common(params)
     project = project_dir(project)
@@ -73,15 +73,12 @@ def run_build(log: str | None, project: str | None, params: dict[str, Any]) -> i
         "project_dir": project,
     }
     target = " ".join(x for x in (log if log != "-" else "stdin", project) if x)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "build",
         target,
         ["buildlog", "project"],
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     return finish(judge(factset, rules, started), common)
 

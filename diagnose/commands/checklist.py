@@ -14,7 +14,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 
 Facts = Mapping[str, Any]
 
@@ -241,7 +241,7 @@ def run_pre(
     """Gather env, build-config, window and deploy-command facts; judge; print the checklist."""
     from diagnose.commands.env import env_sources, file_values
     from diagnose.deploys.window import zone
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     make_common(params)  # bad options are bad input before anything runs
     zone(tz)  # a bad --tz too
@@ -253,15 +253,12 @@ def run_pre(
     probes = ["checklist_pre", *(["envvars"] if sources else []), *(["project"] if root else [])]
     rules = common.rules()
     started = datetime.now(UTC)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "checklist pre-deploy",
         project or "(no project: window and deploy command only)",
         probes,
         {"project_dir": project, "sources": sources, "extra_required": {}, "tz": tz},
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started)
     return _finish(diagnosis, common, "Pre-deploy checklist (runbook)", PRE_ITEMS)
@@ -279,7 +276,7 @@ def run_post(
     """Gather smoke, latency, webhook, Convex-log and deployment facts; print the checklist."""
     from diagnose.commands.build import project_dir
     from diagnose.commands.smoke import check_url
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
     from diagnose.latency.budgets import resolve
     from diagnose.latency.logs import read_path_check
     from diagnose.timeparse import parse_when
@@ -333,15 +330,12 @@ def run_post(
     }
     rules = common.rules()
     started = datetime.now(UTC)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "checklist post-deploy",
         " ".join([*([url] if url else []), *logs]),
         probes,
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started, notes=_deploy_note(factset.facts))
     return _finish(diagnosis, common, "Post-deploy checklist (runbook)", POST_ITEMS)

@@ -15,7 +15,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import finish, make_common
+from diagnose.runner import finish, gather_facts, make_common
 
 DEFAULT_SCENARIO = "incident"
 
@@ -84,7 +84,7 @@ def _whole_service(scenario: str, params: dict[str, Any]) -> int:
 
 
 def _smoke_only(scenario: str, params: dict[str, Any]) -> int:
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
     from diagnose.lab.http_app import SCENARIOS, serve
 
     common = make_common({**params, "timeout": params.get("timeout") or 3.0})
@@ -94,15 +94,13 @@ def _smoke_only(scenario: str, params: dict[str, Any]) -> int:
             click.echo(f"lab: {scenario} ({SCENARIOS[scenario]}) at {app.url}", err=True)
         started = datetime.now(UTC)
         options = {"url": app.url, "convex_url": app.url, "request_timeout": 2.0}
-        factset = gather(
+        factset = gather_facts(
+            common,
             "smoke",
             app.url,
             ["smoke"],
             options,
-            now=common.now,
-            config=common.config,
-            timeout=common.timeout,
-            invocation=f"diagnose demo {scenario}",
+            how=f"diagnose demo {scenario}",
         )
         diagnosis = judge(factset, rules, started)
     return finish(diagnosis, common)

@@ -15,7 +15,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common, write_text
+from diagnose.runner import Common, finish, gather_facts, invocation, make_common, write_text
 
 if TYPE_CHECKING:
     from diagnose.engine.rules import Rule
@@ -163,7 +163,7 @@ def run_targets(
     line (JSON lines). A target not started before the deadline is judged with its probes timed
     out (status unknown). The exit code is that of the worst status.
     """
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     deadline = time.monotonic() + common.timeout
     results: list[Diagnosis | None] = [None] * len(names)
@@ -182,8 +182,8 @@ def run_targets(
                 continue
             started = datetime.now(UTC)
             opts = {**options, "name": names[index]}
-            factset = gather(
-                command, names[index], probes, opts, now=common.now, timeout=left, invocation=how
+            factset = gather_facts(
+                common, command, names[index], probes, opts, timeout=left, how=how
             )
             results[index] = judge(factset, rules, started)
 
@@ -241,7 +241,7 @@ def run_dns(
     targets: str | None = None,
 ) -> int:
     """Gather the DNS facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     common = make_common(params)
     chosen = resolver_options(resolvers, common)
@@ -259,15 +259,12 @@ def run_dns(
     if batch is not None:
         return run_targets("dns", batch, ["dns"], options, common, rules)
     started = datetime.now(UTC)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "dns",
         name,
         ["dns"],
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     return finish(judge(factset, rules, started), common)
 

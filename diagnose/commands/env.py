@@ -12,7 +12,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import finish, invocation, make_common
+from diagnose.runner import finish, gather_facts, make_common
 
 if TYPE_CHECKING:
     from diagnose.envcheck.check import Source
@@ -66,7 +66,7 @@ def run_env(
     project: str | None, convex_env: str | None, env_files: tuple[str, ...], params: dict[str, Any]
 ) -> int:
     """Gather the env facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     base = make_common(params)
     root = Path(project) if project else None
@@ -88,15 +88,12 @@ def run_env(
     rules = common.rules()
     started = datetime.now(UTC)
     target = project or (convex_env if convex_env not in (None, "-") else "stdin")
-    factset = gather(
+    factset = gather_facts(
+        common,
         "env",
         str(target),
         ["envvars"],
         {"project_dir": project, "sources": sources, "extra_required": extra},
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     return finish(judge(factset, rules, started), common)
 

@@ -11,7 +11,7 @@ import click
 from diagnose.commands.smoke import check_url
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 from diagnose.timeparse import iso, parse_when
 
 PROBES = ["latency_budget", "latency_sample", "latency_logs"]
@@ -25,7 +25,7 @@ def _bounded(value: int, option: str, low: int, high: int) -> int:
 
 def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
     """Sample the URLs and read the logs, judge against the budgets, write the report."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
     from diagnose.latency.budgets import resolve
     from diagnose.latency.logs import read_path_check
 
@@ -70,15 +70,12 @@ def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
     rules = common.rules()
     started = datetime.now(UTC)
     target = " ".join([*urls, *logs])
-    factset = gather(
+    factset = gather_facts(
+        common,
         "latency",
         target,
         PROBES,
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started)
     return finish(diagnosis, common)

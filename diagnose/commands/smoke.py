@@ -12,7 +12,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 
 
 def check_url(value: str, option: str) -> str:
@@ -36,7 +36,7 @@ def run_smoke(
     url: str | None, convex_url: str | None, junit: str | None, params: dict[str, Any]
 ) -> int:
     """Gather the smoke facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     common: Common = make_common(params)
     url = url or common.config.get("service", "url")
@@ -55,15 +55,12 @@ def run_smoke(
         "convex_url": convex_url,
         "request_timeout": common.config.get("run", "request_timeout", 10.0),
     }
-    factset = gather(
+    factset = gather_facts(
+        common,
         "smoke",
         url,
         ["smoke"],
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     diagnosis = judge(factset, rules, started)
     code = finish(diagnosis, common)

@@ -20,7 +20,7 @@ from diagnose.commands.dns import (
 )
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import finish, invocation, make_common
+from diagnose.runner import finish, gather_facts, make_common
 
 
 def run_ssl(
@@ -34,7 +34,7 @@ def run_ssl(
     targets: str | None = None,
 ) -> int:
     """Run the dns, tls and https probes together, judge, write; return the exit code."""
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
 
     common = make_common(params)
     chosen = resolver_options(resolvers, common)
@@ -66,15 +66,12 @@ def run_ssl(
     if batch is not None:
         return run_targets("ssl", batch, ["dns", "tls", "https"], options, common, rules)
     started = datetime.now(UTC)
-    factset = gather(
+    factset = gather_facts(
+        common,
         "ssl",
         name,
         ["dns", "tls", "https"],
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
     )
     return finish(judge(factset, rules, started), common)
 

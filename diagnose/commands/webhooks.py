@@ -21,7 +21,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import Common, finish, invocation, make_common
+from diagnose.runner import Common, finish, gather_facts, make_common
 
 DEFAULT_SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
 NO_DATA_NOTE = "no data in the window: the logs and captures hold no webhook traffic between {since} and {until}"
@@ -65,7 +65,7 @@ def run_webhooks(
 ) -> int:
     """Gather the webhook facts, judge them, write the report; return the exit code."""
     from diagnose.commands.smoke import check_url
-    from diagnose.engine.api import gather, judge
+    from diagnose.engine.api import judge
     from diagnose.timeparse import iso, parse_when
 
     pre = make_common(params)
@@ -125,15 +125,12 @@ def run_webhooks(
     secrets = [
         v for v in (options["secret"], options["previous_secret"], options["other_secret"]) if v
     ]
-    factset = gather(
+    factset = gather_facts(
+        common,
         "webhooks",
         endpoint or ", ".join([*log_list, *capture_list]),
         probes,
         options,
-        now=common.now,
-        config=common.config,
-        timeout=common.timeout,
-        invocation=invocation(),
         secrets=secrets,
     )
     diagnosis = judge(factset, rules, started)
