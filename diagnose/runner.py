@@ -128,8 +128,8 @@ def save_facts(factset: FactSet, path: Path, redactor: Redactor) -> None:
     write_text(redactor.json(factset.to_json(), indent=2) + "\n", path, Redactor())
 
 
-def load_facts(path: str) -> FactSet:
-    """Read a facts file written by --save-facts; raise BadInput naming what is wrong."""
+def read_json_object(path: str, what: str) -> dict[str, Any]:
+    """Read a JSON object from a file or `-`; raise BadInput naming the file, line and problem."""
     try:
         raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -141,9 +141,15 @@ def load_facts(path: str) -> FactSet:
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
-        raise BadInput(f"{path}: not a facts file: nested too deeply") from None
+        raise BadInput(f"{path}: not {what}: nested too deeply") from None
     if not isinstance(data, dict):
-        raise BadInput(f"{path}: not a facts file (expected a JSON object)")
+        raise BadInput(f"{path}: not {what} (expected a JSON object)")
+    return data
+
+
+def load_facts(path: str) -> FactSet:
+    """Read a facts file written by --save-facts; raise BadInput naming what is wrong."""
+    data = read_json_object(path, "a facts file")
     try:
         return FactSet.from_json(data)
     except KeyError as exc:

@@ -180,20 +180,10 @@ def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
 def run_attach(ref: str, file: str, config_path: Path | None) -> int:
     """Attach a diagnosis saved with --format json; exit 1 if the remote send failed."""
     from diagnose.incidents.attach import attach_record, diagnosis_from_json, make_record
+    from diagnose.runner import read_json_object
 
     config, redactor = _context(config_path)
-    try:
-        raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}: cannot read: {exc}") from None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise BadInput(f"{file}: not a diagnosis (expected a JSON object)")
+    data = read_json_object(file, "a diagnosis")
     record = make_record(diagnosis_from_json(data, file), redactor)
     return 0 if attach_record(record, ref, config, redactor) else 1
 
