@@ -28,6 +28,13 @@ from conftest import assert_clean_error, run_cli
         (["rules", "lint", "/no/such/dir"], "not a folder"),
         (["demo", "nope"], "unknown scenario 'nope'"),
         (["incident-nope"], "No such command"),
+        (["dns", "exa mple.com"], "bad DOMAIN"),
+        (["dns", "dashtray.test", "--resolver", "resolver.example"], "--resolver"),
+        (["dns", "dashtray.test", "--resolver", "127.0.0.1:0"], "--resolver"),
+        (["ssl", "https://dashtray.com"], "not a URL"),
+        (["ssl", "dashtray.test", "--connect-to", "nothost:443"], "--connect-to"),
+        (["ssl", "dashtray.test", "--resolver", "127.0.0.1:99999"], "--resolver"),
+        (["ssl", "dashtray.test", "--ca-file", "/nonexistent.pem"], "--ca-file"),
     ],
 )
 def test_bad_input_is_one_line_exit_3(args: list[str], needle: str) -> None:

@@ -101,24 +101,6 @@ def test_udp_and_tcp_both_answer(resolvers: dict[str, DNSServer]) -> None:
     assert udp.answer == tcp.answer and udp.answer
 
 
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["dns", "exa mple.com"], "bad DOMAIN"),
-        (["dns", "dashtray.test", "--resolver", "resolver.example"], "--resolver"),
-        (["dns", "dashtray.test", "--resolver", "127.0.0.1:0"], "--resolver"),
-    ],
-)
-def test_bad_input_is_one_line_exit_3(
-    capsys: pytest.CaptureFixture[str], args: list[str], needle: str
-) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    err = capsys.readouterr().err
-    assert exit_info.value.code == 3
-    assert needle in err and err.count("\n") == 1
-
-
 def test_dns_targets_from_stdin(
     resolvers: dict[str, DNSServer],
     monkeypatch: pytest.MonkeyPatch,

@@ -146,25 +146,6 @@ def test_expiry_window_follows_warn_days(
     assert got == 0
 
 
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["ssl", "https://dashtray.com"], "not a URL"),
-        (["ssl", "dashtray.test", "--connect-to", "nothost:443"], "--connect-to"),
-        (["ssl", "dashtray.test", "--resolver", "127.0.0.1:99999"], "--resolver"),
-        (["ssl", "dashtray.test", "--ca-file", "/nonexistent.pem"], "--ca-file"),
-    ],
-)
-def test_bad_input_is_one_line_exit_3(
-    capsys: pytest.CaptureFixture[str], args: list[str], needle: str
-) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    err = capsys.readouterr().err
-    assert exit_info.value.code == 3
-    assert needle in err and err.count("\n") == 1
-
-
 def test_targets_file_judges_each_domain_as_json_lines(
     lab: TLSLab, resolver: DNSServer, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
