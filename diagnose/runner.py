@@ -35,7 +35,6 @@ class Common:
     attach: str | None = None
     verbose: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    now_given: bool = False
     extra_secret_env: tuple[str, ...] = ()
     extra_secret_values: tuple[str, ...] = ()
 
@@ -93,7 +92,6 @@ def make_common(
         attach=params.get("attach"),
         verbose=bool(params.get("verbose")),
         now=now,
-        now_given=bool(now_text),
         extra_secret_env=tuple(secret_env),
         extra_secret_values=tuple(secret_values),
     )

@@ -21,7 +21,6 @@ class ProjectSettings:
 
     package_manager: str | None = None
     engines_node: str | None = None
-    engines_pnpm: str | None = None
     node_specs: list[str] = field(default_factory=list)
     node_mismatches: list[str] = field(default_factory=list)
     pnpm_versions: list[str] = field(default_factory=list)
@@ -221,8 +220,6 @@ def read_project(root: Path, major: int = RUNBOOK_NODE_MAJOR) -> ProjectSettings
             if engines.get("node"):
                 settings.engines_node = str(engines["node"])
                 _node_spec(settings, "package.json engines.node", settings.engines_node, major)
-            if engines.get("pnpm"):
-                settings.engines_pnpm = str(engines["pnpm"])
     for name in (".nvmrc", ".node-version"):
         content = _read_text(root / name, settings)
         if content is not None:

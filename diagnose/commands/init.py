@@ -28,7 +28,6 @@ class Detected:
     pages_project: str | None = None
     convex_site: str | None = None
     domain: str | None = None
-    has_workflows: bool = False
 
 
 def detect(root: Path) -> Detected:
@@ -55,7 +54,7 @@ def detect(root: Path) -> Detected:
                 domain = m.group(1)
     if name:
         name = re.sub(r"[^a-z0-9-]", "-", name.split("/")[-1].lower()).strip("-") or None
-    return Detected(name, convex, domain, (root / ".github" / "workflows").is_dir())
+    return Detected(name, convex, domain)
 
 
 def render(found: Detected, project: str | None) -> str:
@@ -129,7 +128,7 @@ def run_init(project: str | None, output: str, force: bool) -> int:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    filled = [k for k, v in vars(found).items() if v and k != "has_workflows"]
+    filled = [k for k, v in vars(found).items() if v]
     click.echo(f"wrote {target}" + (f" (detected: {', '.join(filled)})" if filled else ""))
     click.echo("next: edit it, then run: diagnose all")
     return 0

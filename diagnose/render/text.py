@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from diagnose.model import Diagnosis, Finding, Severity, Status
+from diagnose.model import Diagnosis, Finding, Status
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -86,8 +86,3 @@ def _finding(f: Finding, paint: Callable[[str, str], str]) -> list[str]:
     if f.references:
         out.append("   see: " + "  ".join(f.references))
     return out
-
-
-def severity_label(severity: Severity) -> str:
-    """Return the label used in text output."""
-    return severity.value.upper()
