@@ -233,6 +233,18 @@ def _write_all(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     write_text(text, common.output, redactor)
 
 
+def domain_run(
+    domain: str | None, resolvers: Sequence[str], targets: str | None, params: dict[str, Any]
+) -> tuple[Common, list[str] | None, dict[str, Any]]:
+    """What dns and ssl share: the common options, the --targets batch, and the name options."""
+    common = make_common(params)
+    chosen = resolver_options(resolvers, common)
+    network = network_options(chosen, params)
+    batch = one_target(domain, targets, common)
+    name = check_domain(domain) if domain else ""
+    return common, batch, {"name": name, "resolvers": chosen, **network}
+
+
 def run_dns(
     domain: str | None,
     resolvers: Sequence[str],
@@ -243,18 +255,10 @@ def run_dns(
     """Gather the DNS facts, judge them, write the report; return the exit code."""
     from diagnose.engine.api import judge
 
-    common = make_common(params)
-    chosen = resolver_options(resolvers, common)
-    network = network_options(chosen, params)
-    batch = one_target(domain, targets, common)
-    name = check_domain(domain) if domain else ""
+    common, batch, base = domain_run(domain, resolvers, targets, params)
+    name = base["name"]
     expect = expect_cname or common.config.get("dns", "expect_cname")
-    options = {
-        "name": name,
-        "resolvers": chosen,
-        **network,
-        "expect_cname": check_domain(expect) if expect else None,
-    }
+    options = {**base, "expect_cname": check_domain(expect) if expect else None}
     rules = common.rules()
     if batch is not None:
         return run_targets("dns", batch, ["dns"], options, common, rules)

@@ -10,17 +10,14 @@ from typing import Any
 import click
 
 from diagnose.commands.dns import (
-    check_domain,
-    network_options,
-    one_target,
+    domain_run,
     parse_address,
-    resolver_options,
     run_targets,
     with_network_options,
 )
 from diagnose.errors import BadInput
 from diagnose.options import common_options
-from diagnose.runner import finish, gather_facts, make_common
+from diagnose.runner import finish, gather_facts
 
 
 def run_ssl(
@@ -36,11 +33,8 @@ def run_ssl(
     """Run the dns, tls and https probes together, judge, write; return the exit code."""
     from diagnose.engine.api import judge
 
-    common = make_common(params)
-    chosen = resolver_options(resolvers, common)
-    network = network_options(chosen, params)
-    batch = one_target(domain, targets, common)
-    name = check_domain(domain) if domain else ""
+    common, batch, base = domain_run(domain, resolvers, targets, params)
+    name = base["name"]
     port = port if port is not None else int(common.config.get("ssl", "port", 443))
     if not 0 < port < 65536:
         raise BadInput(f"bad --port {port}: give a number from 1 to 65535")
@@ -51,10 +45,8 @@ def run_ssl(
     if warn < 0:
         raise BadInput(f"bad --warn-days {warn}: give a number of days, 0 or more")
     options = {
-        "name": name,
+        **base,
         "port": port,
-        "resolvers": chosen,
-        **network,
         "connect_to": [parse_address(c, "--connect-to", port) for c in connect_to],
         "ca_file": str(ca_file) if ca_file else None,
         "warn_days": warn,
