@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 NOW = "2026-11-27T12:00:00Z"
 READER = """
 import json, resource, sys, time
-from diagnose.webhooks.convex_logs import LogFormat, read_log
+from diagnose.readers.convex import LogFormat, read_log
 t0 = time.perf_counter()
 parsed = read_log(sys.argv[1], LogFormat.AUTO, None, None)
 elapsed = time.perf_counter() - t0

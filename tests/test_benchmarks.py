@@ -50,7 +50,7 @@ def test_generator_is_time_ordered_convex_jsonl(tmp_path: Path, size: int) -> No
         import convexgen
     finally:
         sys.path.remove(str(BENCH))
-    from diagnose.webhooks.convex_logs import LogFormat, line_time, read_log
+    from diagnose.readers.convex import LogFormat, line_time, read_log
 
     path = convexgen.write(tmp_path / "g.jsonl", size, bad_every=97)
     times = [line_time(t) for t in path.read_text().splitlines()]

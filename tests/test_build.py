@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnose.buildlog import LogFormat, first_error, parse_log
-from diagnose.buildlog.project import allows_major
+from diagnose.families.build import LogFormat, first_error, parse_log
+from diagnose.families.build.project import allows_major
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "fixtures" / "build"

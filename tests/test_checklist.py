@@ -161,7 +161,7 @@ def test_bad_input(env: dict[str, str], args: list[str]) -> None:
 def test_window_assess_units() -> None:
     from zoneinfo import ZoneInfo
 
-    from diagnose.deploys.window import assess
+    from diagnose.families.deploy.window import assess
 
     ny = ZoneInfo("America/New_York")
     assert assess(datetime(2026, 3, 11, 15, tzinfo=UTC), ny)["verdict"] == "best"  # Wed 11:00
@@ -172,7 +172,7 @@ def test_window_assess_units() -> None:
 
 
 def test_declared_crons() -> None:
-    from diagnose.deploys.project_scan import declared_crons
+    from diagnose.families.deploy.project_scan import declared_crons
 
     jobs = declared_crons(FIX / "project")
     assert {j["function"]: j["interval_s"] for j in jobs} == {

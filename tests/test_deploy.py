@@ -160,7 +160,7 @@ def test_healthy_across_deploy_and_no_record(env: dict[str, str], tmp_path: Path
 
 
 def test_delay_text() -> None:
-    from diagnose.deploys.onset import delay_text
+    from diagnose.families.deploy.onset import delay_text
 
     assert [delay_text(s) for s in (45, 240, 7500)] == ["45 s", "4 minutes", "2 h 5 min"]
 

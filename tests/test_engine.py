@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from diagnose.engine.conditions import UNKNOWN, parse
-from diagnose.engine.evaluate import rank, render_template
 from diagnose.engine.run import run_probes
 from diagnose.model import Confidence, Finding, ProbeStatus, Severity
-from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.probe import FactSink, ProbeContext
+from diagnose.rules.conditions import UNKNOWN, parse
+from diagnose.rules.evaluate import rank, render_template
 
 
 def _get(facts: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -123,8 +123,8 @@ def test_rules_cache_follows_the_files(tmp_path, monkeypatch) -> None:  # type: 
     """A cached rule set is used only while no rule file changed."""
     import os
 
-    from diagnose.engine.rules import load_rules
-    from diagnose.probes import catalog
+    from diagnose.families import catalog
+    from diagnose.rules.load import load_rules
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("DIAGNOSE_NO_CACHE", raising=False)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnose.envcheck.dotenv import parse_dotenv
+from diagnose.families.env.dotenv import parse_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ROOT / "fixtures" / "projects" / "complete"

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnose.config import load_config
-from diagnose.engine.conditions import ConditionError, parse
-from diagnose.engine.rules import check_rule
 from diagnose.errors import BadInput
-from diagnose.runner import load_facts
+from diagnose.inputs import load_facts
+from diagnose.rules.conditions import ConditionError, parse
+from diagnose.rules.load import check_rule
 from diagnose.timeparse import parse_when
 
 EXAMPLES = 300

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnose.errors import BadInput
-from diagnose.probes import make_probe
-from diagnose.probes.base import FactSink, ProbeContext
+from diagnose.families import make_probe
+from diagnose.probe import FactSink, ProbeContext
 
 EXAMPLES = 120
 FUZZ = settings(
@@ -177,8 +177,8 @@ def test_latency_logs(tmp_path: Path, data: bytes) -> None:
 def test_env_sources(tmp_path: Path, data: bytes, convex: bool) -> None:
     """`convex env list` output and .env files, read as `diagnose env` reads them."""
     from diagnose.commands.env import _read
-    from diagnose.envcheck.check import source_from_text
-    from diagnose.envcheck.scan import Scope
+    from diagnose.families.env.check import source_from_text
+    from diagnose.families.env.scan import Scope
 
     TRIED["convex env list / dotenv"] += 1
     try:
@@ -278,7 +278,7 @@ def test_commands_on_hostile_files_subprocess(tmp_path: Path, command: str, shap
 
 @pytest.mark.parametrize("fmt", ["auto", "jsonl", "stream"])
 def test_convex_jsonl_deep_nesting(tmp_path: Path, fmt: str) -> None:
-    from diagnose.webhooks.convex_logs import LogFormat, read_log
+    from diagnose.readers.convex import LogFormat, read_log
 
     path = _file(tmp_path, b"[" * 5000 + b"]" * 5000 + b"\n")
     parsed = read_log(path, LogFormat(fmt), None, None)
@@ -288,7 +288,7 @@ def test_convex_jsonl_deep_nesting(tmp_path: Path, fmt: str) -> None:
 def test_convex_truncated_gzip(tmp_path: Path) -> None:
     import gzip
 
-    from diagnose.webhooks.convex_logs import LogFormat, read_log
+    from diagnose.readers.convex import LogFormat, read_log
 
     whole = gzip.compress((FIX / "webhooks" / "convex-handler-errors.jsonl").read_bytes())
     path = _file(tmp_path, whole[: len(whole) // 2], "convex.jsonl.gz")

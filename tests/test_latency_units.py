@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from diagnose.latency.classify import is_cached, is_static, origin_ms, server_timing
-from diagnose.latency.logs import (
+from diagnose.families.latency.classify import is_cached, is_static, origin_ms, server_timing
+from diagnose.families.latency.logs import (
     BadLine,
     epoch_seconds,
     parse_combined,
     parse_convex,
     parse_logpush,
 )
-from diagnose.latency.stats import percentile, sparkline
+from diagnose.families.latency.stats import percentile, sparkline
 
 
 def test_percentile_matches_linear_interpolation() -> None:
@@ -119,7 +119,7 @@ def test_reader_counts_bad_lines(tmp_path: object) -> None:
     """A file whose first line is garbage still gets its format from the next lines."""
     from pathlib import Path
 
-    from diagnose.latency.logs import read_logs
+    from diagnose.families.latency.logs import read_logs
 
     path = Path(str(tmp_path)) / "mixed.jsonl"
     good = {

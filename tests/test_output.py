@@ -92,7 +92,7 @@ def test_verbose_lists_quiet_rules(lab) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_color_only_on_a_terminal() -> None:
-    from diagnose.runner import use_color
+    from diagnose.output import use_color
 
     class Tty:
         def isatty(self) -> bool:

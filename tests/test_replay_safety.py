@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 from test_incident_support import json_reply, run, serve
 
-from diagnose.webhooks.signature import verify
+from diagnose.families.webhooks.signature import verify
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 HAR = ROOT / "fixtures" / "webhooks" / "deliveries.har"

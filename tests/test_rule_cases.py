@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from diagnose.engine.api import all_rules
-from diagnose.engine.cases import CaseResult, load_cases, run_case
+from diagnose.families import catalog
 from diagnose.paths import builtin_cases_dir
-from diagnose.probes import catalog
+from diagnose.rules.cases import CaseResult, load_cases, run_case
 
 RULES = all_rules()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from diagnose.probes.dns import caa_issuers
-from diagnose.probes.tls import hostname_matches
+from diagnose.families.dns.probe import caa_issuers
+from diagnose.families.ssl.tls import hostname_matches
 
 
 @pytest.mark.parametrize(
@@ -38,8 +38,8 @@ def test_caa_issuers_drop_parameters_and_other_tags() -> None:
 def test_lab_sha1_leaf_is_really_sha1_and_still_linked_to_its_issuer() -> None:
     from cryptography import x509
 
+    from diagnose.families.ssl.tls import _issued_by
     from diagnose.lab.certs import make_pki
-    from diagnose.probes.tls import _issued_by
 
     pki = make_pki()
     leaf, inter = x509.load_pem_x509_certificates(pki.chains["sha1"].chain_pem)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from diagnose.webhooks.captures import read_capture
-from diagnose.webhooks.convex_logs import LogFormat, line_time, read_log
-from diagnose.webhooks.window import read_window
+from diagnose.families.webhooks.window import read_window
+from diagnose.readers.captures import read_capture
+from diagnose.readers.convex import LogFormat, line_time, read_log
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "webhooks"
 START = 1_790_000_000
@@ -66,7 +66,7 @@ def test_text_log_detected() -> None:
 
 def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Bad, blank and foreign lines inside Arrow blocks: same rows, same bad lines and offsets."""
-    import diagnose.webhooks.convex_logs as cl
+    import diagnose.readers.convex as cl
 
     log = tmp_path / "mixed.jsonl"
     lines = []

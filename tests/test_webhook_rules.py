@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from diagnose.engine.cases import run_all
-from diagnose.engine.rules import load_rule
+from diagnose.families import catalog
 from diagnose.paths import builtin_cases_dir, builtin_rules_dir
-from diagnose.probes import catalog
+from diagnose.rules.cases import run_all
+from diagnose.rules.load import load_rule
 
 REQUIRED = {
     "webhook.secret-mismatch",

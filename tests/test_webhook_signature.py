@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import standardwebhooks
 
-from diagnose.webhooks.signature import Reason, diagnose, secret_problem, sign, verify
+from diagnose.families.webhooks.signature import Reason, diagnose, secret_problem, sign, verify
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"

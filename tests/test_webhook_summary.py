@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from diagnose.families.webhooks.logs_probe import WebhookLogsProbe
 from diagnose.lab.convex_logs import write_scenario
-from diagnose.probes.base import FactSink, ProbeContext
-from diagnose.probes.webhook_logs import WebhookLogsProbe
+from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import iso
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -127,7 +127,7 @@ def test_pandas_still_works_after_the_summary() -> None:
     """Refusing pandas to pyarrow's first check must not break the latency analysis later."""
     code = (
         "import sys, pyarrow as pa\n"
-        "from diagnose.webhooks.arrow import without_pandas\n"
+        "from diagnose.readers.arrow import without_pandas\n"
         "without_pandas()\n"
         "assert pa.array(['x']).to_pylist() == ['x'] and 'pandas' not in sys.modules\n"
         "import pandas as pd\n"

@@ -18,9 +18,11 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def plan_webhooks(common: Common, window: Mapping[str, Any]) -> Plan | None:
 def plan_latency(common: Common, window: Mapping[str, Any]) -> Plan | None:
     """Live sampling of latency.urls and reading latency.logs, against [budgets]."""
     from diagnose.commands.smoke import check_url
-    from diagnose.latency.budgets import resolve
+    from diagnose.families.latency.budgets import resolve
 
     cfg = common.config
     urls = [check_url(u, "latency.urls") for u in cfg.get("latency", "urls", [])]

@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log is megabytes at worst; refuse to read a disk image
 

@@ -12,9 +12,11 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 
 Facts = Mapping[str, Any]
 
@@ -240,8 +242,8 @@ def run_pre(
 ) -> int:
     """Gather env, build-config, window and deploy-command facts; judge; print the checklist."""
     from diagnose.commands.env import env_sources, file_values
-    from diagnose.deploys.window import zone
     from diagnose.engine.api import judge
+    from diagnose.families.deploy.window import zone
 
     make_common(params)  # bad options are bad input before anything runs
     zone(tz)  # a bad --tz too
@@ -277,8 +279,8 @@ def run_post(
     from diagnose.commands.build import project_dir
     from diagnose.commands.smoke import check_url
     from diagnose.engine.api import judge
-    from diagnose.latency.budgets import resolve
-    from diagnose.latency.logs import read_path_check
+    from diagnose.families.latency.budgets import resolve
+    from diagnose.families.latency.logs import read_path_check
     from diagnose.timeparse import parse_when
 
     common = make_common(params)
@@ -343,7 +345,7 @@ def run_post(
 
 def _is_convex(path: str) -> bool:
     """Return True when the file's first record is a Convex log line (not Logpush or CLF)."""
-    from diagnose.latency.logs import LogFormat, _lines, detect
+    from diagnose.families.latency.logs import LogFormat, _lines, detect
 
     try:
         for line in _lines(path):

@@ -13,9 +13,11 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import make_common
 
 DEFAULT_SCENARIO = "incident"
 

@@ -31,8 +31,8 @@ def run_record(
     config_path: Path | None,
 ) -> int:
     """Record one deployment; flags win, then the CI job's environment."""
-    from diagnose.deploys.ci import from_env
-    from diagnose.deploys.records import Deployment, db_path, record
+    from diagnose.families.deploy.ci import from_env
+    from diagnose.families.deploy.records import Deployment, db_path, record
     from diagnose.timeparse import iso, parse_when
 
     ci = from_env(os.environ)
@@ -71,7 +71,7 @@ def run_record(
 
 def run_list(limit: int, fmt: str, config_path: Path | None) -> int:
     """Print the latest deployments, newest first."""
-    from diagnose.deploys.records import db_path, recent
+    from diagnose.families.deploy.records import db_path, recent
 
     if not 1 <= limit <= 10_000:
         raise BadInput(f"bad --limit {limit}: give a whole number from 1 to 10000")

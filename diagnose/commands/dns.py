@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, invocation, make_common, write_text
+from diagnose.output import finish, write_text
+from diagnose.settings import Common, invocation, make_common
 
 if TYPE_CHECKING:
-    from diagnose.engine.rules import Rule
     from diagnose.model import Diagnosis
+    from diagnose.rules.load import Rule
 
 _LABEL_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 MAX_CONCURRENCY = 16  # targets at once: enough to hide network waits, few enough for the GIL
@@ -219,8 +221,8 @@ def _not_started(command: str, name: str, probes: Sequence[str], common: Common)
 
 def _write_all(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     """Render every diagnosis: JSON lines for --format json, else one report after another."""
+    from diagnose.output import use_color
     from diagnose.render import OutputFormat, renderer
-    from diagnose.runner import use_color
 
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)

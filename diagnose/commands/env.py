@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import make_common
 
 if TYPE_CHECKING:
-    from diagnose.envcheck.check import Source
+    from diagnose.families.env.check import Source
 
 MAX_ENV_BYTES = 1024 * 1024
 
@@ -34,8 +36,12 @@ def env_sources(
     root: Path | None, convex_env: str | None, env_files: Sequence[str]
 ) -> list[Source]:
     """Where the present names come from: Convex's env list, the build's .env files, workflows."""
-    from diagnose.envcheck.check import VITE_PRODUCTION_FILES, source_from_text, workflow_sources
-    from diagnose.envcheck.scan import Scope
+    from diagnose.families.env.check import (
+        VITE_PRODUCTION_FILES,
+        source_from_text,
+        workflow_sources,
+    )
+    from diagnose.families.env.scan import Scope
 
     sources: list[Source] = []
     if convex_env is not None:

@@ -48,7 +48,7 @@ def _context(config_path: Path | None) -> tuple[Any, Any]:
 
 
 def _emit(text: str, redactor: Any) -> None:
-    from diagnose.runner import write_text
+    from diagnose.output import write_text
 
     write_text(text if text.endswith("\n") else text + "\n", None, redactor)
 
@@ -180,7 +180,7 @@ def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
 def run_attach(ref: str, file: str, config_path: Path | None) -> int:
     """Attach a diagnosis saved with --format json; exit 1 if the remote send failed."""
     from diagnose.incidents.attach import attach_record, diagnosis_from_json, make_record
-    from diagnose.runner import read_json_object
+    from diagnose.inputs import read_json_object
 
     config, redactor = _context(config_path)
     data = read_json_object(file, "a diagnosis")

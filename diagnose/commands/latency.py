@@ -8,10 +8,12 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
 from diagnose.commands.smoke import check_url
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 from diagnose.timeparse import iso, parse_when
 
 PROBES = ["latency_budget", "latency_sample", "latency_logs"]
@@ -26,8 +28,8 @@ def _bounded(value: int, option: str, low: int, high: int) -> int:
 def run_latency(urls: tuple[str, ...], params: dict[str, Any]) -> int:
     """Sample the URLs and read the logs, judge against the budgets, write the report."""
     from diagnose.engine.api import judge
-    from diagnose.latency.budgets import resolve
-    from diagnose.latency.logs import read_path_check
+    from diagnose.families.latency.budgets import resolve
+    from diagnose.families.latency.logs import read_path_check
 
     # The latency options are taken out; what remains are the common options.
     n = _bounded(params.pop("n"), "-n", 1, 10_000)

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
-from diagnose.options import common_options
-from diagnose.runner import finish, load_facts, make_common
+from diagnose.commands.common import common_options
+from diagnose.inputs import load_facts
+from diagnose.output import finish
+from diagnose.settings import make_common
 
 
 def run_replay(facts_file: str, params: dict[str, Any]) -> int:

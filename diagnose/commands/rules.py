@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from diagnose.engine.rules import Rule, lint, rule_files
 from diagnose.errors import BadInput
+from diagnose.families import catalog
 from diagnose.paths import builtin_cases_dir, builtin_rules_dir
-from diagnose.probes import catalog
-from diagnose.runner import make_common
+from diagnose.rules.load import Rule, lint, rule_files
+from diagnose.settings import make_common
 
 
 def _dirs(dirs: tuple[str, ...]) -> list[Path]:
@@ -77,8 +77,8 @@ def _under(path: Path, root: Path) -> bool:
 
 def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> int:
     """Run the fire/quiet cases of the rules in the folders; exit 1 on any failure."""
-    from diagnose.engine.cases import run_all
-    from diagnose.engine.rules import RuleFileError, load_rules
+    from diagnose.rules.cases import run_all
+    from diagnose.rules.load import RuleFileError, load_rules
 
     paths = _dirs(dirs)
     try:
@@ -105,7 +105,7 @@ def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> i
 def rule_docs(output: str | None, check_file: str | None) -> int:
     """Write the generated rule reference, or check that a file is current."""
     from diagnose.engine.api import all_rules
-    from diagnose.render.ruledocs import render_rule_docs
+    from diagnose.rules.docs import render_rule_docs
 
     text = render_rule_docs(all_rules())
     if check_file:

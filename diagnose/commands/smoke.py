@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 
 
 def check_url(value: str, option: str) -> str:
@@ -65,8 +67,8 @@ def run_smoke(
     diagnosis = judge(factset, rules, started)
     code = finish(diagnosis, common)
     if junit:
+        from diagnose.output import write_text
         from diagnose.render.junit import render_junit
-        from diagnose.runner import write_text
 
         write_text(render_junit(diagnosis, rules), Path(junit), common.redactor())
     return code

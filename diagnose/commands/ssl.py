@@ -9,15 +9,16 @@ from typing import Any
 
 import click
 
+from diagnose.commands.common import common_options
 from diagnose.commands.dns import (
     domain_run,
     parse_address,
     run_targets,
     with_network_options,
 )
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import finish, gather_facts
+from diagnose.output import finish
 
 
 def run_ssl(

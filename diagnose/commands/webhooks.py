@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 
 import click
 
+from diagnose.commands.common import common_options
+from diagnose.engine.api import gather_facts
 from diagnose.errors import BadInput
-from diagnose.options import common_options
-from diagnose.runner import Common, finish, gather_facts, make_common
+from diagnose.output import finish
+from diagnose.settings import Common, make_common
 
 DEFAULT_SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
 NO_DATA_NOTE = "no data in the window: the logs and captures hold no webhook traffic between {since} and {until}"
@@ -257,9 +259,9 @@ def run_replay(
 ) -> int:
     """Re-sign one captured delivery with a fresh timestamp; print it as curl, or send it."""
     from diagnose.commands.smoke import check_url
-    from diagnose.runner import write_text
-    from diagnose.webhooks.captures import read_capture
-    from diagnose.webhooks.signature import SecretError, sign
+    from diagnose.families.webhooks.signature import SecretError, sign
+    from diagnose.output import write_text
+    from diagnose.readers.captures import read_capture
 
     _env_name(secret_env, "--secret-env")
     common = make_common(params, secret_env=[secret_env])
@@ -308,7 +310,7 @@ def run_replay(
         )
         write_text(text, common.output, redactor)
         return 0
-    from diagnose.probes.base import Unfinished, run_bounded
+    from diagnose.probe import Unfinished, run_bounded
 
     t0 = time.monotonic()
     # One request, bounded as a whole (a receiver that trickles its answer never trips a

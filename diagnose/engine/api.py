@@ -10,13 +10,14 @@ from typing import Any
 
 from diagnose import __version__
 from diagnose.config import Config
-from diagnose.engine.evaluate import evaluate, overall_status
-from diagnose.engine.rules import Rule, load_rules
 from diagnose.engine.run import run_probes
+from diagnose.families import PROBES, catalog, make_probe, probe_class
 from diagnose.model import Diagnosis, FactSet
 from diagnose.paths import builtin_rules_dir
-from diagnose.probes import PROBES, catalog, make_probe, probe_class
-from diagnose.probes.base import ProbeContext
+from diagnose.probe import ProbeContext
+from diagnose.rules.evaluate import evaluate, overall_status
+from diagnose.rules.load import Rule, load_rules
+from diagnose.settings import Common, invocation
 from diagnose.timeparse import iso
 
 
@@ -80,10 +81,35 @@ def gather(
         deadline=time.monotonic() + timeout,
         secrets=tuple(secrets),
     )
-    from diagnose.deploys.records import has_records  # sqlite3 only: cheap
+    from diagnose.families.deploy.records import has_records
 
     if "deploys" not in probe_names and has_records(options):
         # Every diagnosis knows the last deployment once one is recorded (issue #11).
         probe_names = [*probe_names, "deploys"]
     outcomes, facts = run_probes([make_probe(n) for n in probe_names], ctx)
     return FactSet(command, target, iso(now), outcomes, facts, invocation)
+
+
+def gather_facts(
+    common: Common,
+    command: str,
+    target: str,
+    probes: Sequence[str],
+    options: Mapping[str, Any],
+    *,
+    secrets: Sequence[str] = (),
+    timeout: float | None = None,
+    how: str | None = None,
+) -> FactSet:
+    """Run a command's probes with the run's clock, deadline, config and command line."""
+    return gather(
+        command,
+        target,
+        probes,
+        options,
+        now=common.now,
+        timeout=common.timeout if timeout is None else timeout,
+        invocation=invocation() if how is None else how,
+        secrets=secrets,
+        config=common.config,
+    )

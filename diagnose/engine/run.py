@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from diagnose.model import ProbeOutcome, ProbeStatus
-from diagnose.probes.base import FactSink, Probe, ProbeContext
+from diagnose.probe import FactSink, Probe, ProbeContext
 
 
 def run_probes(

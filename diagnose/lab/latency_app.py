@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from diagnose.families.latency.classify import is_static
 from diagnose.lab.serving import LabServer, serve_http
-from diagnose.latency.classify import is_static
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from diagnose.families.webhooks.signature import sign, verify
 from diagnose.lab.convex_logs import WEBHOOK_FUNCTION, Execution, append_execution
 from diagnose.lab.serving import LabServer, serve_http
-from diagnose.webhooks.signature import sign, verify
 
 PATH = "/webhooks/dodo"
 FAULTS: dict[str, str] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from diagnose.engine.rules import Rule
 from diagnose.model import Diagnosis, Finding
+from diagnose.rules.load import Rule
 
 
 def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:

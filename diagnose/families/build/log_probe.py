@@ -1,0 +1,107 @@
+"""Facts from a build log: its format, whether it failed, its first causal error and the failing lines."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from diagnose.probe import FactSink, ProbeContext
+
+FACTS = (
+    "checked",
+    "source",
+    "format",
+    "line_count",
+    "failed",
+    "exit_code",
+    "steps",
+    "failed_step",
+    "first_error",
+    "first_error_line",
+    "first_error_step",
+    "first_error_at",
+    "context",
+    "line_before",
+    "line_after",
+    "error_lines",
+    "candidates",
+    "node_version",
+)
+# Where logs state the Node version the build really ran on (Pages' tool line, setup-node,
+# pnpm's engine report): evidence for build.node-version.
+_NODE_SEEN = (
+    re.compile(r"\bnodejs@(?P<v>\d+\.\d+\.\d+)"),
+    re.compile(r"/hostedtoolcache/node/(?P<v>\d+\.\d+\.\d+)/"),
+    re.compile(r"^Got: v(?P<v>\d+\.\d+\.\d+)"),
+    re.compile(r"Your Node version (?P<v>\d+\.\d+\.\d+)"),
+    re.compile(r"You are using Node\.js (?P<v>\d+\.\d+\.\d+)"),
+)
+MAX_CANDIDATES = 20
+
+
+class BuildLogProbe:
+    """Parse the build log the command was given (file or stdin) into facts."""
+
+    name: ClassVar[str] = "buildlog"
+    provides: ClassVar[frozenset[str]] = frozenset(f"build.{f}" for f in FACTS)
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Parse the log text; no log given is recorded as build.checked false."""
+        from diagnose.families.build import first_error, parse_log
+        from diagnose.families.build.triage import (
+            error_lines,
+            exit_code,
+            failed,
+            is_candidate,
+            region,
+        )
+
+        text = ctx.options.get("log_text")
+        sink.put("build.checked", text is not None)
+        if text is None:
+            sink.update({f"build.{f}": None for f in FACTS if f != "checked"})
+            sink.put("build.failed", False)
+            sink.put("build.error_lines", [])
+            return
+        log = parse_log(str(text))
+        sink.put("build.source", ctx.options.get("log_source"))
+        sink.put("build.format", log.format.value)
+        sink.put("build.line_count", len(log.lines))
+        sink.put("build.steps", list(log.steps))
+        sink.put("build.failed", failed(log))
+        sink.put("build.exit_code", exit_code(log))
+        sink.put("build.failed_step", log.failed_steps[0] if log.failed_steps else None)
+        sink.put("build.error_lines", error_lines(log))
+        sink.put(
+            "build.candidates",
+            [f"{ln.number}| {ln.text.strip()}" for ln in region(log) if is_candidate(ln)][
+                :MAX_CANDIDATES
+            ],
+        )
+        sink.put("build.node_version", _node_version([ln.text for ln in log.lines]))
+        found = first_error(log)
+        if found is None:
+            for f in ("first_error", "first_error_line", "first_error_step", "first_error_at"):
+                sink.put(f"build.{f}", None)
+            sink.put("build.context", [])
+            return
+        sink.put("build.first_error", found.text)
+        sink.put("build.first_error_line", found.line.number)
+        sink.put("build.first_error_step", found.line.step)
+        sink.put("build.first_error_at", found.location())
+        sink.put("build.context", list(found.context))
+        # The nearest neighbours with text: blank lines say nothing as evidence.
+        shown = [c for c in found.context if c.split("|", 1)[1].strip()]
+        before = [c for c in shown if int(c.split("|", 1)[0]) < found.line.number]
+        after = [c for c in shown if int(c.split("|", 1)[0]) > found.line.number]
+        sink.put("build.line_before", before[-1] if before else None)
+        sink.put("build.line_after", after[0] if after else None)
+
+
+def _node_version(lines: list[str]) -> str | None:
+    for line in lines:
+        for rx in _NODE_SEEN:
+            m = rx.search(line.strip())
+            if m:
+                return m.group("v")
+    return None

@@ -1,0 +1,61 @@
+"""Facts from a project folder's build settings: Node versions, pnpm versions, workflow order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from diagnose.probe import FactSink, ProbeContext
+
+FACTS = (
+    "checked",
+    "dir",
+    "expected_node_major",
+    "package_manager",
+    "engines_node",
+    "node_specs",
+    "node_mismatches",
+    "pnpm_versions",
+    "pnpm_version_conflicts",
+    "pnpm_setup_problems",
+    "workflows",
+    "lockfiles",
+    "problems",
+)
+
+
+class ProjectProbe:
+    """Read package.json, .nvmrc / .node-version and .github/workflows against the runbook."""
+
+    name: ClassVar[str] = "project"
+    provides: ClassVar[frozenset[str]] = frozenset(f"project.{f}" for f in FACTS)
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Read the folder; no folder given is recorded as project.checked false."""
+        from diagnose.families.build.project import RUNBOOK_NODE_MAJOR, read_project
+
+        folder = ctx.options.get("project_dir")
+        major = int(ctx.options.get("node_major") or RUNBOOK_NODE_MAJOR)
+        sink.put("project.checked", folder is not None)
+        sink.put("project.expected_node_major", major)
+        if folder is None:
+            for f in FACTS:
+                if f not in ("checked", "expected_node_major"):
+                    sink.put(f"project.{f}", None)
+            return
+        settings = read_project(Path(str(folder)), major)
+        sink.update(
+            {
+                "project.dir": str(folder),
+                "project.package_manager": settings.package_manager,
+                "project.engines_node": settings.engines_node,
+                "project.node_specs": settings.node_specs,
+                "project.node_mismatches": settings.node_mismatches,
+                "project.pnpm_versions": settings.pnpm_versions,
+                "project.pnpm_version_conflicts": settings.pnpm_version_conflicts,
+                "project.pnpm_setup_problems": settings.pnpm_setup_problems,
+                "project.workflows": settings.workflows,
+                "project.lockfiles": settings.lockfiles,
+                "project.problems": settings.problems,
+            }
+        )

@@ -1,0 +1,109 @@
+"""Which variables the code needs: process.env under convex/, import.meta.env.VITE_* under src/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from diagnose.families.env.dotenv import parse_dotenv
+
+CODE_SUFFIXES = {".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte"}
+SKIP_DIRS = {"node_modules", "_generated", "dist", "build", ".git"}
+PROCESS_ENV_RX = re.compile(
+    r"process\.env(?:\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"](?P<b>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
+)
+VITE_ENV_RX = re.compile(
+    r"import\.meta\.env(?:\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"](?P<b>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
+)
+# Set by the platform, never by the team: Convex provides these to every function, Vite these.
+PROVIDED = {
+    "CONVEX_CLOUD_URL",
+    "CONVEX_SITE_URL",
+    "NODE_ENV",
+    "MODE",
+    "DEV",
+    "PROD",
+    "SSR",
+    "BASE_URL",
+}
+MAX_FILE = 2 * 1024 * 1024
+
+
+class Scope(StrEnum):
+    """Where a variable must be set: on the Convex deployment, or in the frontend build."""
+
+    CONVEX = "convex"
+    BUILD = "build"
+    ANY = "any"
+
+
+@dataclass
+class Required:
+    """A variable the project needs, where it is used, and where it must be set."""
+
+    name: str
+    scope: Scope
+    used_at: list[str] = field(default_factory=list)
+
+
+def _files(root: Path) -> Iterator[Path]:
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        if any(part in SKIP_DIRS for part in path.relative_to(root).parts):
+            continue
+        if path.suffix in CODE_SUFFIXES and path.is_file() and path.stat().st_size <= MAX_FILE:
+            yield path
+
+
+def _scan(
+    project: Path, folder: str, rx: re.Pattern[str], scope: Scope, out: dict[str, Required]
+) -> None:
+    for path in _files(project / folder):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        rel = path.relative_to(project).as_posix()
+        for lineno, line in enumerate(text.splitlines(), 1):
+            for m in rx.finditer(line):
+                name = m.group("a") or m.group("b")
+                if name in PROVIDED:
+                    continue
+                req = out.setdefault(name, Required(name, scope))
+                if scope is Scope.CONVEX and req.scope is Scope.BUILD:
+                    req.scope = Scope.ANY
+                req.used_at.append(f"{rel}:{lineno}")
+
+
+def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[str, Required]:
+    """Collect required names from the code, .env.example and extra names (name -> where)."""
+    out: dict[str, Required] = {}
+    _scan(project, "convex", PROCESS_ENV_RX, Scope.CONVEX, out)
+    _scan(project, "src", VITE_ENV_RX, Scope.BUILD, out)
+    # process.env in src/ is unusual under Vite but appears in SSR code and config.
+    for name in ("vite.config.ts", "vite.config.js", "vite.config.mts"):
+        path = project / name
+        if path.is_file():
+            _scan_file = path.read_text(encoding="utf-8", errors="replace")
+            for lineno, line in enumerate(_scan_file.splitlines(), 1):
+                for m in PROCESS_ENV_RX.finditer(line):
+                    n = m.group("a") or m.group("b")
+                    if n not in PROVIDED:
+                        out.setdefault(n, Required(n, Scope.BUILD)).used_at.append(
+                            f"{name}:{lineno}"
+                        )
+    example = project / ".env.example"
+    if example.is_file():
+        entries, _ = parse_dotenv(example.read_text(encoding="utf-8", errors="replace"))
+        for entry in entries:
+            scope = Scope.BUILD if entry.name.startswith("VITE_") else Scope.ANY
+            out.setdefault(entry.name, Required(entry.name, scope)).used_at.append(
+                f".env.example:{entry.line}"
+            )
+    for name, where in (extra or {}).items():
+        out.setdefault(name, Required(name, Scope.CONVEX)).used_at.append(where)
+    return out

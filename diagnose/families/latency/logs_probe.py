@@ -1,0 +1,70 @@
+"""Latency from logs: Cloudflare Logpush, Common/Combined Log Format, Convex JSONL (pandas)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from diagnose.probe import FactSink, ProbeContext
+from diagnose.timeparse import parse_instant
+
+PREFIX = "latency.logs."
+
+
+def _names() -> frozenset[str]:
+    from diagnose.families.latency.logs import FACT_NAMES
+
+    return frozenset(PREFIX + n for n in FACT_NAMES)
+
+
+class LatencyLogsProbe:
+    """Read the logs given with --log and reduce them to latency, error and traffic facts."""
+
+    name: ClassVar[str] = "latency_logs"
+    provides: ClassVar[frozenset[str]] = _names()
+
+    @staticmethod
+    def describe(facts: Mapping[str, Any]) -> list[str]:
+        """Return the lines that show the shape of what was measured (shown as notes)."""
+        from diagnose.families.latency.shape import log_lines
+
+        return log_lines(facts)
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""
+        from diagnose.families.latency.budgets import resolve
+        from diagnose.families.latency.logs import analyse_functions, analyse_requests, read_logs
+
+        paths = [str(p) for p in ctx.options.get("latency_logs") or ()]
+        if not paths:
+            sink.put(PREFIX + "requests", 0)
+            sink.put(PREFIX + "function_calls", 0)
+            return
+        since = ctx.options.get("since")
+        until = ctx.options.get("until")
+        lo = _epoch(since)
+        hi = _epoch(until)
+        read = read_logs(paths)
+        sink.update(
+            {
+                PREFIX + "files": read.files,
+                PREFIX + "lines": read.lines,
+                PREFIX + "bad_lines": read.bad,
+                PREFIX + "bad_examples": read.bad_examples,
+                PREFIX + "other_lines": read.other,
+            }
+        )
+        budgets = resolve(ctx.options.get("budgets"))
+        facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
+        facts.update(analyse_functions(read.executions, lo, hi, budgets["function_p95_ms"]))
+        sink.update({PREFIX + k: v for k, v in facts.items()})
+
+
+def _epoch(value: Any) -> float | None:
+    """Return epoch seconds for a window bound given as a datetime or as WHEN text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return parse_instant(str(value)).timestamp()

@@ -1,0 +1,99 @@
+"""One HTTPS request to the site, verified as a browser would: does the page load over TLS?"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from diagnose.families.dns.probe import resolve, resolvers_from
+from diagnose.families.smoke.probe import FIELDS, USER_AGENT, _Check, _send
+from diagnose.probe import FactSink, ProbeContext
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+REQUEST_TIMEOUT = 5.0
+
+
+def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx.BaseTransport:
+    """Return a transport that connects to ADDRESS:APORT for HOST:PORT, with SNI and Host kept."""
+    import httpx
+
+    inner = httpx.HTTPTransport(verify=ca)
+
+    class ConnectTo(httpx.BaseTransport):
+        """curl's --connect-to: same URL, same SNI, another socket address."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.host == host and (request.url.port or 443) == port:
+                request.url = request.url.copy_with(host=address, port=aport)
+                request.extensions = {**request.extensions, "sni_hostname": host}
+            return inner.handle_request(request)
+
+        def close(self) -> None:
+            inner.close()
+
+    return ConnectTo()
+
+
+@cache
+def verify_context(ca_file: str | None) -> ssl.SSLContext:
+    """Return the verifying context, made once per process: loading roots costs ~25 ms.
+
+    One context serves every request of a --targets run (SSLContext is safe to share between
+    threads); it is what httpx's verify=True makes, plus the roots of ca_file.
+    """
+    import httpx
+
+    ctx = httpx.create_ssl_context()
+    if ca_file:
+        # Trust the default roots *and* the extra file, as the tls probe does.
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
+
+
+class HTTPSProbe:
+    """GET https://DOMAIN/ through the addresses the other probes use; record what came back."""
+
+    name: ClassVar[str] = "https"
+    provides: ClassVar[frozenset[str]] = frozenset({f"https.{f}" for f in FIELDS})
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Send the request; a failure (name, connection, certificate, loop) is a fact."""
+        import httpx
+
+        host = str(ctx.options["name"]).rstrip(".").lower()
+        port = int(ctx.options.get("port") or 443)
+        url = f"https://{host}/" if port == 443 else f"https://{host}:{port}/"
+        targets = [(a, int(p)) for a, p in ctx.options.get("connect_to") or ()]
+        if not targets:
+            found, error = resolve(host, resolvers_from(ctx.options), ctx.remaining(4.0))
+            if not found:
+                sink.update(
+                    {
+                        "https.checked": True,
+                        "https.url": url,
+                        "https.method": "GET",
+                        "https.status": None,
+                        "https.error": error,
+                        "https.error_kind": "resolve",
+                        "https.outcome": error,
+                    }
+                )
+                return
+            targets = [(found[0], port)]
+        address, aport = targets[0]
+        ca_file = ctx.options.get("ca_file")
+        verify = verify_context(str(ca_file) if ca_file else None)
+        cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
+        with httpx.Client(
+            transport=_transport(host, port, address, aport, verify),
+            headers={"user-agent": USER_AGENT},
+            follow_redirects=False,
+        ) as client:
+            # Leave time to report: a silent server becomes a fact before the run's deadline.
+            timeout = min(cap, ctx.remaining() * 0.6)
+            facts = _send(client, _Check("https", "GET", url), timeout)
+        sink.update({f"https.{k}": v for k, v in facts.items()})

@@ -1,0 +1,55 @@
+"""Can DodoPayments reach the webhook endpoint? One unsigned POST, which a handler must reject."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, ClassVar
+
+from diagnose.probe import FactSink, ProbeContext, Unfinished, run_bounded
+
+FIELDS = (
+    "checked",
+    "url",
+    "status",
+    "error",
+    "error_kind",
+    "elapsed_ms",
+    "outcome",
+    "body_excerpt",
+)
+REQUEST_TIMEOUT = 15.0  # DodoPayments' own delivery timeout
+
+
+class WebhookEndpointProbe:
+    """POST `{}` without signature headers: a live handler answers 400/401 and does nothing."""
+
+    name: ClassVar[str] = "webhook_endpoint"
+    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.endpoint.{f}" for f in FIELDS)
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Send the request; what the endpoint did, including no answer, is the fact."""
+        import httpx
+
+        from diagnose.families.smoke.probe import _Check, _send, _unfinished
+        from diagnose.families.webhooks.captures_probe import OWN_CHECK_AGENT
+
+        url = ctx.options.get("endpoint")
+        if not url:
+            sink.put("webhook.endpoint.checked", False)
+            return
+        cap = float(ctx.options.get("request_timeout") or REQUEST_TIMEOUT)
+        verify: Any = ctx.options.get("ca_file") or True
+        check = _Check("endpoint", "POST", str(url), {})
+        budget = ctx.remaining(cap)
+        from diagnose.families.webhooks import own_checks
+
+        own_checks.record()  # the handler will log a rejection now: later runs discount it
+        # Marked, so that captures of it are not taken for deliveries by later runs.
+        with httpx.Client(verify=verify, headers={"user-agent": OWN_CHECK_AGENT}) as client:
+            # Socket timeouts bound each read: a peer trickling a byte a second never trips
+            # them, so the whole request is bounded here and a cut-off request is evidence.
+            done = run_bounded({"post": partial(_send, client, check, budget)}, budget + 0.05)
+        facts = done["post"]
+        if isinstance(facts, Unfinished):
+            facts = _unfinished(check, budget)
+        sink.update({f"webhook.endpoint.{k}": v for k, v in facts.items() if k in FIELDS})

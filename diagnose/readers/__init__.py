@@ -1,0 +1,1 @@
+"""One reader per input format, shared by every family that reads it."""

@@ -1,0 +1,692 @@
+"""Read Convex logs (`npx convex logs --jsonl`, log-stream events, plain text) into Arrow tables."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from diagnose.families.webhooks.window import Line, WindowRead, find_end, read_window
+from diagnose.readers.arrow import without_pandas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class LogFormat(StrEnum):
+    """The log formats `diagnose webhooks --log-format` accepts."""
+
+    AUTO = "auto"
+    JSONL = "jsonl"
+    STREAM = "stream"
+    TEXT = "text"
+
+
+COLUMNS = (
+    "ts",
+    "function",
+    "udf",
+    "kind",
+    "status",
+    "duration_ms",
+    "error",
+    "request_id",
+    "message",
+    "source",
+)
+_UDF = {"Q": "query", "M": "mutation", "A": "action", "H": "http_action"}
+_TEXT = re.compile(
+    r"^(?P<ts>.+?) \[CONVEX (?P<type>[QMAH])\((?P<path>[^)]*)\)\] "
+    r"(?:\[(?P<level>LOG|DEBUG|INFO|WARN|ERROR)\] )?(?P<msg>.*)$"
+)
+_EXECUTED = re.compile(r"^Function executed in (\d+(?:\.\d+)?) ms")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TS_NUM = re.compile(r'"_?timestamp"\s*:\s*(\d+(?:\.\d+)?)')
+# toLocaleString() in the locales people run the CLI in; naive times are read as UTC.
+_TEXT_TIME_FORMATS = (
+    "%m/%d/%Y, %I:%M:%S %p",
+    "%d/%m/%Y, %H:%M:%S",
+    "%d.%m.%Y, %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+)
+
+
+_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+
+
+class Row(tuple[Any, ...]):
+    """One parsed record: a tuple in COLUMNS order that also answers row["column"].
+
+    Many of these fit where dicts would not (a tuple has no per-row key table). The line-by-line
+    readers make them; the summary reads them as an Arrow table (`rows_table`).
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        return tuple.__getitem__(self, _INDEX[key] if isinstance(key, str) else key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return a column's value, or `default` for a name that is not a column."""
+        return self[key] if key in _INDEX else default
+
+    def replace(self, **changes: Any) -> Row:
+        """Return a copy with some columns changed."""
+        return Row(changes.get(c, v) for c, v in zip(COLUMNS, self, strict=True))
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that could not be read, and why."""
+
+    source: str
+    line: Line
+    why: str
+
+
+@dataclass
+class Parsed:
+    """Rows parsed from one file, with the rows before the window and the lines skipped."""
+
+    name: str
+    fmt: LogFormat
+    before: list[Any] = field(default_factory=list)  # Rows: typed loosely for callers of dicts
+    bad: list[BadLine] = field(default_factory=list)
+    lines_read: int = 0
+    seeked: bool = False
+    start_offset: int = 0
+    size: int | None = None
+    # Rows in file order: lists from the line-by-line reader, Arrow tables from the fast one.
+    parts: list[list[Row] | pa.Table] = field(default_factory=list, repr=False)
+    _rows: list[Row] | None = field(default=None, repr=False)
+
+    def add(self, rows: list[Row]) -> None:
+        """Append rows parsed line by line."""
+        if self.parts and isinstance(self.parts[-1], list):
+            self.parts[-1].extend(rows)
+        else:
+            self.parts.append(list(rows))
+        self._rows = None
+
+    @property
+    def rows(self) -> list[Any]:
+        """Every row (a Row) of the window, in file order; Arrow blocks become Rows only here."""
+        if self._rows is None:
+            out: list[Row] = []
+            for part in self.parts:
+                out.extend(part if isinstance(part, list) else _table_rows(part, self.name))
+            self._rows = out
+        return self._rows
+
+    def table(self) -> pa.Table:
+        """Every row of the window as one Arrow table (TABLE_COLUMNS), in file order, no copies."""
+        return concat([p if not isinstance(p, list) else rows_table(p) for p in self.parts])
+
+    def before_table(self) -> pa.Table:
+        """The rows just before the window as an Arrow table."""
+        return rows_table(self.before)
+
+    def forget(self) -> None:
+        """Drop the rows (after `table()`): a full scan's rows are most of the memory."""
+        self.parts = []
+        self.before = []
+        self._rows = None
+
+
+def _epoch(value: Any) -> float | None:
+    """Return Unix seconds from seconds or milliseconds (Convex uses both)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value / 1000.0 if value > 1e11 else float(value)
+
+
+def text_time(ts: str) -> float | None:
+    """Parse the locale-dependent time of a text log line (read as UTC when it has no zone)."""
+    ts = ts.strip()
+    try:
+        parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in _TEXT_TIME_FORMATS:
+            try:
+                parsed = datetime.strptime(ts, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def line_time(text: str) -> float | None:
+    """Return the time of a line in any format, cheaply (for the binary search)."""
+    if text.startswith("{"):
+        match = _TS_NUM.search(text)
+        return _epoch(float(match.group(1))) if match else None
+    m = _TEXT.match(_ANSI.sub("", text))
+    return text_time(m.group("ts")) if m else None
+
+
+def detect(text: str) -> LogFormat:
+    """Guess a file's format from its first non-blank line."""
+    s = text.lstrip("\ufeff \t")
+    if s.startswith("["):
+        return LogFormat.STREAM if not _TEXT.match(_ANSI.sub("", s)) else LogFormat.TEXT
+    if s.startswith("{"):
+        try:
+            obj = json.loads(s)
+        except (ValueError, RecursionError):
+            return LogFormat.JSONL
+        if isinstance(obj, dict) and ("topic" in obj or "_topic" in obj or "data" in obj):
+            return LogFormat.STREAM
+        return LogFormat.JSONL
+    return LogFormat.TEXT
+
+
+def _messages(log_lines: Any) -> list[str]:
+    out: list[str] = []
+    for ll in log_lines or []:
+        if isinstance(ll, str):
+            out.append(ll)
+        elif isinstance(ll, dict):
+            level = ll.get("level") or "LOG"
+            msgs = ll.get("messages") or []
+            out.append(f"[{level}] " + " ".join(str(m) for m in msgs))
+    return out
+
+
+def _row(**kw: Any) -> Row:
+    return Row(kw.get(c) for c in COLUMNS)
+
+
+def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
+    """Rows from one `npx convex logs --jsonl` record (a FunctionExecution)."""
+    kind = obj.get("kind")
+    ts = _epoch(obj.get("timestamp"))
+    if kind not in ("Completion", "Progress") or ts is None:
+        raise ValueError("not a Convex FunctionExecution (kind/timestamp)")
+    udf = str(obj.get("udfType") or "").lower().replace("httpaction", "http_action")
+    message = "\n".join(_messages(obj.get("logLines")))
+    if kind == "Progress":
+        return [
+            _row(
+                ts=ts,
+                function=obj.get("identifier"),
+                udf=udf,
+                kind="log",
+                message=message,
+                request_id=obj.get("requestId"),
+                source=source,
+            )
+        ]
+    error = obj.get("error")
+    exec_time = obj.get("executionTime")
+    return [
+        _row(
+            ts=ts,
+            function=obj.get("identifier"),
+            udf=udf,
+            kind="execution",
+            status="failure" if error else "success",
+            duration_ms=float(exec_time) * 1000 if isinstance(exec_time, int | float) else None,
+            error=str(error) if error else None,
+            request_id=obj.get("requestId"),
+            message=message,
+            source=source,
+        )
+    ]
+
+
+def stream_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
+    """Rows from one log-stream event (topics console and function_execution; legacy too)."""
+    if isinstance(obj.get("data"), dict) and "topic" not in obj:
+        obj = obj["data"]
+    topic = obj.get("topic", obj.get("_topic"))
+    ts = _epoch(obj.get("timestamp", obj.get("_timestamp")))
+    if not isinstance(topic, str) or ts is None:
+        raise ValueError("not a Convex log-stream event (topic/timestamp)")
+    raw_fn = obj.get("function")
+    fn: Mapping[str, Any] = raw_fn if isinstance(raw_fn, dict) else {}
+    path = fn.get("path", obj.get("_functionPath"))
+    common = {
+        "ts": ts,
+        "function": path,
+        "udf": fn.get("type"),
+        "request_id": fn.get("request_id"),
+        "source": source,
+    }
+    if topic in ("function_execution", "_execution_record"):
+        status = str(obj.get("status", "success"))
+        elapsed = obj.get("execution_time_ms", obj.get("_executionTimeMs"))
+        return [
+            _row(
+                **common,
+                kind="execution",
+                status="failure" if status == "failure" else "success",
+                duration_ms=float(elapsed) if isinstance(elapsed, int | float) else None,
+                error=obj.get("error_message") or obj.get("reason"),
+            )
+        ]
+    if topic in ("console", "_console"):
+        level = obj.get("log_level", "LOG")
+        return [_row(**common, kind="log", message=f"[{level}] {obj.get('message', '')}")]
+    return []  # verification and audit_log events say nothing about webhooks
+
+
+def text_rows(text: str, source: str) -> list[Row]:
+    """Rows from one plain-text `npx convex logs` line."""
+    m = _TEXT.match(_ANSI.sub("", text))
+    if not m:
+        raise ValueError("not a Convex log line ('<time> [CONVEX X(path)] ...')")
+    ts = text_time(m.group("ts"))
+    if ts is None:
+        raise ValueError(f"unreadable time {m.group('ts')!r}")
+    common = {"ts": ts, "function": m.group("path"), "udf": _UDF[m.group("type")], "source": source}
+    msg = m.group("msg")
+    if m.group("level"):
+        return [_row(**common, kind="log", message=f"[{m.group('level')}] {msg}")]
+    if done := _EXECUTED.match(msg):
+        return [
+            _row(**common, kind="execution", status="success", duration_ms=float(done.group(1)))
+        ]
+    return [_row(**common, kind="execution", status="failure", error=msg)]
+
+
+def _parse_line(fmt: LogFormat, text: str, source: str) -> list[Row]:
+    if fmt is LogFormat.TEXT:
+        return text_rows(text, source)
+    obj = json.loads(text)
+    if fmt is LogFormat.STREAM and isinstance(obj, list):
+        return [r for o in obj for r in stream_rows(o, source)]
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    return stream_rows(obj, source) if fmt is LogFormat.STREAM else jsonl_rows(obj, source)
+
+
+def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
+    """A log-stream webhook body saved as one (possibly pretty-printed) JSON array."""
+    lines = list(wr.lines)
+    parsed.lines_read = len(lines)
+    text = "\n".join(line.text for line in lines)
+    try:
+        events = json.loads(text)
+    except RecursionError:
+        parsed.bad.append(BadLine(name, Line(1, 0, ""), "JSON nested too deeply"))
+        return
+    except ValueError as exc:
+        parsed.bad.append(BadLine(name, Line(getattr(exc, "lineno", 1), 0, ""), f"not JSON: {exc}"))
+        return
+    for index, event in enumerate(events if isinstance(events, list) else [events], 1):
+        try:
+            parsed.add(stream_rows(event, f"{name}#{index}"))
+        except (ValueError, AttributeError, TypeError) as exc:
+            parsed.bad.append(BadLine(name, Line(None, index, ""), f"event {index}: {exc}"))
+
+
+def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None) -> Parsed:
+    """Parse one log file (or `-`) inside the window; bad lines are kept aside, not fatal."""
+    without_pandas()
+    wr = read_window(name, since, until, line_time, seek=True)
+    lines = iter(wr.lines)
+    first: Line | None = None
+    for line in lines:
+        if line.text.strip():
+            first = line
+            break
+    chosen = fmt
+    if fmt is LogFormat.AUTO:
+        sample = first.text if first else (wr.before[0].text if wr.before else "")
+        chosen = detect(sample)
+    parsed = Parsed(wr.name, chosen, seeked=wr.seeked, start_offset=wr.start_offset, size=wr.size)
+    if first is None:
+        return parsed
+    if (
+        chosen is LogFormat.STREAM
+        and first.text.lstrip().startswith("[")
+        and not _is_json(first.text)
+    ):
+        _whole_array(wr.name, _rewind(wr, first, lines), parsed)
+        return parsed
+    for line in wr.before:
+        try:
+            parsed.before.extend(_parse_line(chosen, line.text, wr.name))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            pass  # history before the window is only a hint; its bad lines are not counted
+    if chosen is LogFormat.JSONL and wr.path is not None:
+        close = getattr(lines, "close", None)
+        if close:
+            close()  # the byte range is read in blocks instead; this closes the file
+        end = find_end(wr.path, first.offset, until, line_time)
+        read_jsonl_range(wr.path, first.offset, end, parsed)
+    else:
+        _line_by_line(chosen, _chain(first, lines), parsed)
+    if chosen is LogFormat.TEXT:
+        rows = parsed.rows
+        _tie_text_lines(rows)
+        parsed.parts = [rows]
+    # Line numbers past a seek are counted only now, and only for the few shown.
+    parsed.bad = [
+        BadLine(b.source, Line(wr.line_number(b.line), b.line.offset, b.line.text), b.why)
+        if i < 5
+        else b
+        for i, b in enumerate(parsed.bad)
+    ]
+    return parsed
+
+
+def _line_by_line(fmt: LogFormat, lines: Iterable[Line], parsed: Parsed) -> None:
+    """Parse lines one at a time (any format); bad lines are kept aside with their offsets."""
+    rows: list[Row] = []
+    for line in lines:
+        if not line.text.strip():
+            continue
+        parsed.lines_read += 1
+        try:
+            rows.extend(_parse_line(fmt, line.text, parsed.name))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            parsed.bad.append(BadLine(parsed.name, line, _short(exc)))
+        except RecursionError:
+            parsed.bad.append(BadLine(parsed.name, line, "JSON nested too deeply"))
+    parsed.add(rows)
+
+
+def _tie_text_lines(rows: list[Row]) -> None:
+    """Give console lines and the execution line after them one id (text logs have none)."""
+    pending: dict[str, list[int]] = {}
+    for n, row in enumerate(rows):
+        fn = str(row["function"])
+        if row["kind"] == "log":
+            pending.setdefault(fn, []).append(n)
+        elif row["kind"] == "execution":
+            rid = f"text-{n}"
+            rows[n] = row.replace(request_id=rid)
+            for i in pending.pop(fn, []):
+                rows[i] = rows[i].replace(request_id=rid)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _chain(first: Line, rest: Iterable[Line]) -> Iterator[Line]:
+    yield first
+    yield from rest
+
+
+def _rewind(wr: WindowRead, first: Line, rest: Iterator[Line]) -> WindowRead:
+    return WindowRead(wr.name, [], _chain(first, rest), wr.start_offset, wr.size, wr.seeked)
+
+
+TABLE_COLUMNS = COLUMNS[:-1]  # `source` is the file's name, the same for a whole table
+
+
+def table_schema() -> pa.Schema:
+    """The columns of a table of rows (both readers build these; the summary reads them)."""
+    import pyarrow as pa
+
+    number = {"ts", "duration_ms"}
+    return pa.schema([(c, pa.float64() if c in number else pa.string()) for c in TABLE_COLUMNS])
+
+
+def _as_str(value: Any) -> str | None:
+    # A hostile file may put a number or an object where a name belongs: keep it, as text.
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, float):
+        return value
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _utf8(value: str | None) -> str | None:
+    # json.loads accepts lone surrogates ("\ud800"), which Arrow strings cannot hold.
+    return value if value is None else value.encode("utf-8", "replace").decode("utf-8")
+
+
+def rows_table(rows: Sequence[Any]) -> pa.Table:
+    """Rows parsed line by line (text, log stream, rejected JSONL lines) as an Arrow table."""
+    import pyarrow as pa
+
+    schema = table_schema()
+    if not rows:
+        return schema.empty_table()
+    arrays = []
+    columns = list(zip(*rows, strict=True))[: len(schema)]  # the last column, source, is dropped
+    for spec, values in zip(schema, columns, strict=True):
+        if pa.types.is_floating(spec.type):
+            arrays.append(pa.array([_as_float(v) for v in values], spec.type))
+            continue
+        texts = [_as_str(v) for v in values]
+        try:
+            arrays.append(pa.array(texts, spec.type))
+        except (UnicodeError, pa.ArrowException):
+            arrays.append(pa.array([_utf8(v) for v in texts], spec.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def concat(tables: list[pa.Table]) -> pa.Table:
+    """Tables of rows as one (zero-copy); no tables make an empty one."""
+    import pyarrow as pa
+
+    return pa.concat_tables(tables) if tables else table_schema().empty_table()
+
+
+# --- The fast path: `npx convex logs --jsonl` byte ranges through Arrow's JSON reader. ---
+
+BLOCK_BYTES = 16 << 20  # read this much at a time: memory stays flat whatever the file's size
+_ARROW_BLOCK = 1 << 20  # Arrow's own block (its unit of parallel parsing)
+_SPLIT = 16  # a rejected block is re-read in this many pieces before going line by line
+
+
+def _schema() -> pa.Schema:
+    """The fields of a FunctionExecution the rows need; everything else is skipped unparsed."""
+    import pyarrow as pa
+
+    log_line = pa.struct([("level", pa.string()), ("messages", pa.list_(pa.string()))])
+    return pa.schema(
+        [
+            ("kind", pa.string()),
+            ("udfType", pa.string()),
+            ("identifier", pa.string()),
+            ("logLines", pa.list_(log_line)),
+            ("timestamp", pa.float64()),
+            ("executionTime", pa.float64()),
+            ("error", pa.string()),
+            ("requestId", pa.string()),
+        ]
+    )
+
+
+def read_jsonl_range(path: Path, start: int, end: int, parsed: Parsed) -> None:
+    """Parse bytes [start, end) of a JSONL file into `parsed`, block by block, with Arrow.
+
+    A block Arrow rejects (a line that is not JSON, a field of an unexpected type, a blank
+    line) is split and retried, and only the pieces still rejected are parsed line by line,
+    so bad lines are counted and reported exactly as the line-by-line reader reports them.
+    """
+    schema = _schema()
+    with path.open("rb") as fh:
+        pos = start
+        while pos < end:
+            fh.seek(pos)
+            chunk = fh.read(min(BLOCK_BYTES, end - pos))
+            if not chunk:
+                break
+            cut = chunk.rfind(b"\n") + 1 if pos + len(chunk) < end else len(chunk)
+            if cut == 0:  # one line longer than a block: read on to its end
+                cut = len(chunk) + len(fh.readline())
+                fh.seek(pos)
+                chunk = fh.read(cut)
+            # A view, not a copy: the partial last line is read again with the next block.
+            lines = chunk.count(b"\n", 0, cut) + (0 if chunk[cut - 1 : cut] == b"\n" else 1)
+            _block(memoryview(chunk)[:cut], pos, parsed, schema, split=True, lines=lines)
+            pos += cut
+
+
+def _block(
+    data: memoryview | bytes,
+    offset: int,
+    parsed: Parsed,
+    schema: pa.Schema,
+    split: bool,
+    lines: int | None = None,
+) -> None:
+    """Parse one block of whole lines starting at byte `offset` (`lines` of them, if known)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    if lines is None:
+        raw = bytes(data)
+        lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    try:
+        table = pj.read_json(
+            pa.py_buffer(data),
+            read_options=pj.ReadOptions(block_size=_ARROW_BLOCK),
+            parse_options=pj.ParseOptions(
+                explicit_schema=schema, unexpected_field_behavior="ignore"
+            ),
+        )
+        if table.num_rows != lines:
+            raise ValueError("blank lines")  # Arrow skips them: row i would not be line i
+        rows, bad_at = _columns(table)
+    except (pa.ArrowException, ValueError):
+        data = bytes(data)  # the rare slow path: a copy is fine
+        if split and len(data) > 64 * 1024:
+            for piece_offset, piece in _pieces(data, _SPLIT):
+                _block(piece, offset + piece_offset, parsed, schema, split=False)
+            return
+        _line_by_line(parsed.fmt, _block_lines(data, offset), parsed)
+        return
+    parsed.lines_read += lines
+    if bad_at:
+        data = bytes(data)
+        lines_of = list(_block_lines(data, offset)) if len(bad_at) > 1 else None
+        for i in bad_at:
+            line = (
+                lines_of[i]
+                if lines_of
+                else next(itertools.islice(_block_lines(data, offset), i, None))
+            )
+            parsed.bad.append(
+                BadLine(parsed.name, line, "not a Convex FunctionExecution (kind/timestamp)")
+            )
+    if rows.num_rows:
+        parsed.parts.append(rows)
+        parsed._rows = None
+
+
+def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
+    """Turn FunctionExecution records into the row columns, as jsonl_rows() does one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = table.column("kind")
+    ts = table.column("timestamp")
+    done = pc.fill_null(pc.equal(kind, "Completion"), False)
+    valid = pc.and_(pc.or_(done, pc.fill_null(pc.equal(kind, "Progress"), False)), pc.is_valid(ts))
+    bad_at = [] if pc.all(valid).as_py() else pc.indices_nonzero(pc.invert(valid)).to_pylist()
+    error = table.column("error")
+    failed = pc.fill_null(pc.not_equal(error, ""), False)
+    udf = pc.fill_null(table.column("udfType"), "")
+    seconds = pc.if_else(pc.greater(ts, 1e11), pc.divide(ts, 1000.0), ts)
+    null_str = pa.scalar(None, pa.string())
+    out = pa.Table.from_pydict(
+        {
+            "ts": seconds,
+            "function": table.column("identifier"),
+            "udf": pc.replace_substring(pc.utf8_lower(udf), "httpaction", "http_action"),
+            "kind": pc.if_else(done, "execution", "log"),
+            "status": pc.if_else(done, pc.if_else(failed, "failure", "success"), null_str),
+            "duration_ms": pc.if_else(
+                done,
+                pc.multiply(table.column("executionTime"), 1000.0),
+                pa.scalar(None, pa.float64()),
+            ),
+            "error": pc.if_else(pc.and_(done, failed), error, null_str),
+            "request_id": table.column("requestId"),
+            "message": _messages_column(table.column("logLines")),
+        },
+        schema=table_schema(),
+    )
+    return (out if not bad_at else out.filter(valid)), bad_at
+
+
+def _messages_column(log_lines: pa.ChunkedArray) -> pa.Array:
+    """Join each record's console lines as `[LEVEL] message ...`, one per line (as _messages)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = log_lines.combine_chunks()
+    items = lists.flatten()
+    if items.null_count:
+        raise ValueError("a null console line")  # the line-by-line reader skips those
+    level, messages = items.flatten()
+    if len(messages) and messages.flatten().null_count:
+        raise ValueError("a null message")  # printed as 'None' by the line-by-line reader
+    level = pc.fill_null(level, "")
+    level = pc.if_else(pc.equal(level, ""), "LOG", level)
+    text = pc.fill_null(pc.binary_join(messages, " "), "")
+    parts = pc.binary_join_element_wise("[", level, "] ", text, "")
+    lengths = pc.fill_null(lists.value_lengths(), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    grouped = pa.ListArray.from_arrays(pa.array(offsets), parts)
+    return pc.binary_join(grouped, "\n")
+
+
+def _table_rows(table: pa.Table, source: str) -> list[Row]:
+    """Return an Arrow block's rows as Row tuples (only when a caller asks for rows)."""
+    cols = [table.column(c).to_pylist() for c in COLUMNS[:-1]]
+    return list(map(Row, zip(*cols, itertools.repeat(source))))
+
+
+def _pieces(data: bytes, n: int) -> Iterator[tuple[int, bytes]]:
+    """Split a block of whole lines into about n pieces of whole lines."""
+    step = max(1, len(data) // n)
+    pos = 0
+    while pos < len(data):
+        cut = data.find(b"\n", pos + step)
+        cut = len(data) if cut < 0 else cut + 1
+        yield pos, data[pos:cut]
+        pos = cut
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    find = data.find
+    at = find(b"\n")
+    while at >= 0 and at + 1 < len(data):
+        starts.append(at + 1)
+        at = find(b"\n", at + 1)
+    return starts
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
+
+
+def _block_lines(data: bytes, offset: int) -> Iterator[Line]:
+    """The lines of a block with their byte offsets (for the line-by-line fallback)."""
+    starts = _line_starts(data)
+    for i, at in enumerate(starts):
+        raw = data[at : starts[i + 1] if i + 1 < len(starts) else len(data)]
+        yield Line(1 if offset + at == 0 else None, offset + at, _text(raw))

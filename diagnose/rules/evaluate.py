@@ -1,0 +1,181 @@
+"""Judge facts with rules, then rank: a root cause absorbs the findings it explains."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from diagnose.model import (
+    Confidence,
+    FactSet,
+    Finding,
+    Inconclusive,
+    ProbeStatus,
+    Severity,
+    Status,
+)
+from diagnose.rules.conditions import UNKNOWN, show
+from diagnose.rules.load import TEMPLATE_RX, Rule
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one rule made of the facts."""
+
+    rule: Rule
+    state: str  # "fire" | "quiet" | "inconclusive" | "not-applicable"
+    evidence: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def fact_getter(factset: FactSet, providers: Mapping[str, str]) -> Any:
+    """Return get(name): the value; None when its probe ended ok without it or did not run at all
+    (an optional input that was not given); UNKNOWN when its probe failed or timed out."""
+
+    def get(name: str) -> Any:
+        if name in factset.facts:
+            return factset.facts[name]
+        probe = factset.probe(providers.get(name, ""))
+        if probe is None or probe.status is ProbeStatus.OK:
+            return None
+        return UNKNOWN
+
+    return get
+
+
+def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict:
+    """Evaluate one rule; a rule whose probes did not run is not applicable."""
+    needed = {providers.get(f, "?") for f in rule.facts()}
+    ran = {p.name for p in factset.probes}
+    # Applicable when any of its probes ran: a rule over logs *and* live samples still judges
+    # a run that had only one of them (the other's facts read as unset).
+    if not needed & ran:
+        return Verdict(rule, "not-applicable", reason=f"needs {', '.join(sorted(needed))}")
+    get = fact_getter(factset, providers)
+    verdict, evidence = rule.when.evaluate(get)
+    if verdict is None:
+        failed = [p for p in factset.probes if p.name in needed and p.status is not ProbeStatus.OK]
+        why = "; ".join(
+            f"probe {p.name} {p.status.value}: {p.error or 'no detail'}" for p in failed
+        )
+        return Verdict(rule, "inconclusive", reason=why or "facts missing")
+    if not verdict:
+        return Verdict(rule, "quiet")
+    extra: list[str] = []
+    for name in rule.evidence:
+        value = get(name)
+        if value is UNKNOWN or value in (None, "", [], {}):
+            continue
+        if isinstance(value, list):
+            # One line per element (the first ten): a list cut at 160 characters hides the point.
+            extra.extend(f"{name}[{i}] = {show(item)}" for i, item in enumerate(value[:10]))
+            if len(value) > 10:
+                extra.append(f"{name}: {len(value) - 10} more")
+        else:
+            extra.append(f"{name} = {show(value)}")
+    return Verdict(rule, "fire", tuple(evidence + extra))
+
+
+def render_template(template: str, get: Any) -> str:
+    """Fill `{fact.name}` / `{fact.name|if unset}`; no attribute access (safe for user rules)."""
+
+    def sub(match: Any) -> str:
+        if match.group(1) is None:
+            return match.group(0)[0]  # an escaped {{ or }}
+        value = get(match.group(1))
+        if value is UNKNOWN:
+            return "unknown"
+        if match.group(2) is not None and value in (None, "", [], {}):
+            return str(match.group(2))
+        return show(value)
+
+    return TEMPLATE_RX.sub(sub, template)
+
+
+def score(severity: Severity, confidence: Confidence) -> float:
+    """Return severity weight times confidence factor (docs/ranking.md)."""
+    return round(severity.weight * confidence.weight, 1)
+
+
+def _finding(v: Verdict, get: Any) -> Finding:
+    r = v.rule
+    return Finding(
+        id=r.id,
+        title=r.title,
+        severity=r.severity,
+        confidence=r.confidence,
+        score=score(r.severity, r.confidence),
+        message=render_template(r.message, get),
+        evidence=v.evidence,
+        remediation=tuple(render_template(s, get) for s in r.remediation),
+        commands=tuple(render_template(c, get) for c in r.commands),
+        references=r.references,
+    )
+
+
+def _sort_key(f: Finding) -> tuple[float, int, str]:
+    return (-f.score, -f.severity.weight, f.id)
+
+
+def rank(fired: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple[Finding, ...]:
+    """Group consequences under their root causes and order the roots (docs/ranking.md)."""
+    by_id = {f.id: f for f in fired}
+
+    def reach(fid: str) -> set[str]:
+        out: set[str] = set()
+        stack = [c for c in explains.get(fid, ()) if c in by_id]
+        while stack:
+            c = stack.pop()
+            if c not in out:
+                out.add(c)
+                stack.extend(x for x in explains.get(c, ()) if x in by_id)
+        return out
+
+    reached = {fid: reach(fid) for fid in by_id}
+    explained = set().union(*reached.values()) if reached else set()
+    roots = [f for f in fired if f.id not in explained]
+    # A root takes the score of the worst consequence it explains: the cause of a critical
+    # symptom is as urgent as the symptom.
+    grouped: list[Finding] = []
+    for root in roots:
+        members = sorted((by_id[c] for c in reached[root.id]), key=_sort_key)
+        best = max([root.score, *(m.score for m in members)])
+        grouped.append(replace(root, score=best, explains=tuple(members)))
+    # A consequence explained by two roots is shown under the higher-ranked one only.
+    grouped.sort(key=_sort_key)
+    claimed: set[str] = set()
+    final: list[Finding] = []
+    for index, root in enumerate(grouped, 1):
+        own = tuple(m for m in root.explains if m.id not in claimed)
+        claimed.update(m.id for m in own)
+        final.append(replace(root, explains=own, rank=index))
+    return tuple(final)
+
+
+def overall_status(findings: Iterable[Finding], factset: FactSet) -> Status:
+    """Return critical/warning from the findings, unknown when a probe failed unexplained, else ok."""
+    severities = {f.severity for f in findings} | {e.severity for f in findings for e in f.explains}
+    if Severity.CRITICAL in severities:
+        return Status.CRITICAL
+    if Severity.WARNING in severities:
+        return Status.WARNING
+    if any(p.status is not ProbeStatus.OK for p in factset.probes):
+        return Status.UNKNOWN
+    return Status.OK
+
+
+def evaluate(
+    rules: Iterable[Rule], factset: FactSet, providers: Mapping[str, str]
+) -> tuple[tuple[Finding, ...], tuple[Inconclusive, ...], tuple[str, ...], list[Verdict]]:
+    """Judge every rule and rank what fired; return findings, inconclusive, quiet ids, verdicts."""
+    get = fact_getter(factset, providers)
+    rules = list(rules)
+    verdicts = [judge(r, factset, providers) for r in rules]
+    fired = [_finding(v, get) for v in verdicts if v.state == "fire"]
+    findings = rank(fired, {r.id: r.explains for r in rules})
+    inconclusive = tuple(
+        Inconclusive(v.rule.id, v.reason) for v in verdicts if v.state == "inconclusive"
+    )
+    quiet = tuple(v.rule.id for v in verdicts if v.state == "quiet")
+    return findings, inconclusive, quiet, verdicts

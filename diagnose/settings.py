@@ -1,0 +1,100 @@
+"""The options every diagnosing command shares, parsed and checked once: the run's settings."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from diagnose.config import Config, load_config
+from diagnose.errors import BadInput
+from diagnose.redact import Redactor
+from diagnose.rules.load import Rule, RuleFileError
+from diagnose.timeparse import parse_instant
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Common:
+    """The common options of every diagnosing command, parsed and checked."""
+
+    fmt: str = "text"
+    output: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    config: Config = field(default_factory=Config)
+    rules_dirs: tuple[Path, ...] = ()
+    save_facts: Path | None = None
+    attach: str | None = None
+    verbose: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    extra_secret_env: tuple[str, ...] = ()
+    extra_secret_values: tuple[str, ...] = ()
+
+    def redactor(self) -> Redactor:
+        """Return the redactor that knows every configured secret's value."""
+        return Redactor(
+            [*self.config.secret_values(self.extra_secret_env), *self.extra_secret_values]
+        )
+
+    def rules(self) -> list[Rule]:
+        """Load built-in and user rules, turning rule problems into one clear line."""
+        from diagnose.engine.api import all_rules
+
+        try:
+            return all_rules([*self.config.rule_dirs(), *self.rules_dirs])
+        except RuleFileError as exc:
+            more = len(exc.problems) - 1
+            suffix = f" (+{more} more: run 'diagnose rules lint')" if more else ""
+            raise BadInput(f"rule error: {exc.problems[0]}{suffix}") from None
+
+
+def make_common(
+    params: Mapping[str, Any], secret_env: Sequence[str] = (), secret_values: Sequence[str] = ()
+) -> Common:
+    """Build Common from click's parameters, validating each.
+
+    `secret_env` names extra environment variables whose values must never be written
+    (e.g. the one given to --secret-env); `secret_values` are values read from elsewhere
+    (an env file) that must never be written either.
+    """
+    config = load_config(params.get("config_path"))
+    timeout = params.get("timeout")
+    if timeout is None:
+        timeout = float(config.get("run", "timeout", DEFAULT_TIMEOUT))
+    if not 0 < timeout <= 3600:
+        raise BadInput(f"bad --timeout {timeout!r}: give seconds between 0 and 3600")
+    now_text = params.get("now")
+    now = parse_instant(now_text) if now_text is not None else datetime.now(UTC)
+    if params.get("attach"):
+        # Refuse a bad incident or sink before the probes run, not after the report is out.
+        from diagnose.incidents.attach import check_target
+
+        check_target(str(params["attach"]), config)
+    rules_dirs = tuple(Path(p) for p in params.get("rules_dirs") or ())
+    for d in rules_dirs:
+        if not d.is_dir():
+            raise BadInput(f"--rules {d}: not a folder")
+    return Common(
+        fmt=params.get("fmt") or ("text"),
+        output=Path(params["output"]) if params.get("output") else None,
+        timeout=float(timeout),
+        config=config,
+        rules_dirs=rules_dirs,
+        save_facts=Path(params["save_facts"]) if params.get("save_facts") else None,
+        attach=params.get("attach"),
+        verbose=bool(params.get("verbose")),
+        now=now,
+        extra_secret_env=tuple(secret_env),
+        extra_secret_values=tuple(secret_values),
+    )
+
+
+def invocation(argv: Sequence[str] | None = None) -> str:
+    """Return the command line as typed, for "how to re-run this" (redacted on output)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return "diagnose " + shlex.join(args)
