@@ -107,11 +107,11 @@ def rules_lint(dirs: tuple[str, ...]) -> None:
     "--cases",
     "cases_dir",
     type=click.Path(),
-    help="Folder of <id>.yaml cases [default: DIR/_cases].",
+    help="Read cases from D/<id>.yaml [default: <rule>.test.yaml beside each rule].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every case, not only failures.")
 def rules_test(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> None:
-    """Run every rule's fire/quiet cases. Default: the built-in rules and fixtures/rules."""
+    """Run every rule's fire/quiet cases (its .test.yaml). Default: the built-in rules."""
     from diagnose.commands.rules import test_rules
 
     sys.exit(test_rules(dirs, cases_dir, verbose))

@@ -1,4 +1,4 @@
-"""A non-editable install ships the rules and their cases."""
+"""A non-editable install ships the rules and their cases, and can run `rules test`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_wheel_ships_rules_and_cases(tmp_path: Path) -> None:
         p.relative_to(ROOT / "rules").as_posix() for p in (ROOT / "rules").rglob("*.yaml")
     )
     assert rules and all(f"diagnose/_data/rules/{r}" in names for r in rules)
-    assert "diagnose/_data/rule_cases/smoke.health.yaml" in names
+    assert "diagnose/_data/rules/smoke/health.test.yaml" in names
+    assert "diagnose/_data/rules/_bases/smoke-healthy.yaml" in names
     # Installed without the source tree, the package finds its own rules.
     target = tmp_path / "site"
     subprocess.run(
@@ -53,26 +54,20 @@ def test_wheel_ships_rules_and_cases(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    out = subprocess.run(
-        [sys.executable, "-c", "from diagnose.cli import main; main(['rules','list'])"],
+    for command, needle in ((["rules", "list"], "smoke.health"), (["rules", "test"], " 0 failed")):
+        out = _run_installed(target, tmp_path, f"from diagnose.cli import main; main({command!r})")
+        assert out.returncode == 0 and needle in out.stdout, out.stdout + out.stderr
+    where = "from diagnose.paths import builtin_rules_dir; print(builtin_rules_dir())"
+    assert "_data/rules" in _run_installed(target, tmp_path, where).stdout
+
+
+def _run_installed(target: Path, cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python code against the installed wheel only (no source tree on the path)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
-        timeout=60,
-    )
-    assert "smoke.health" in out.stdout, out.stderr
-    assert (
-        "_data/rules"
-        in subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from diagnose.paths import builtin_rules_dir; print(builtin_rules_dir())",
-            ],
-            capture_output=True,
-            text=True,
-            env={"PYTHONPATH": str(target)},
-            cwd=tmp_path,
-        ).stdout
+        timeout=120,
     )

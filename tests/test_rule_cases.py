@@ -1,13 +1,15 @@
-"""Every rule's cases: it fires where it must, stays quiet where it must (one test per case)."""
+"""Every rule's cases (its .test.yaml): it fires where it must, stays quiet where it must."""
 
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from diagnose.engine.api import all_rules
 from diagnose.families import catalog
-from diagnose.paths import builtin_cases_dir
-from diagnose.rules.cases import CaseResult, load_cases, run_case
+from diagnose.paths import builtin_rules_dir
+from diagnose.rules.cases import CaseResult, case_file, load_cases, run_case
+from diagnose.rules.load import stray_case_files
 
 RULES = all_rules()
 
@@ -16,7 +18,7 @@ def _cases() -> list[tuple[str, int, str]]:
     out = []
     for rule in RULES:
         try:
-            cases = load_cases(builtin_cases_dir(), rule.id)
+            cases = load_cases(case_file(rule), rule.id)
         except ValueError:
             out.append((rule.id, -1, "no cases file"))
             continue
@@ -27,10 +29,10 @@ def _cases() -> list[tuple[str, int, str]]:
 @pytest.mark.parametrize(("rule_id", "index", "name"), _cases(), ids=lambda v: str(v))
 def test_case(rule_id: str, index: int, name: str) -> None:
     """Run one case of one rule."""
-    assert index >= 0, f"{rule_id}: fixtures/rules/{rule_id}.yaml is missing"
     rule = next(r for r in RULES if r.id == rule_id)
-    case = load_cases(builtin_cases_dir(), rule_id)[index]
-    result: CaseResult = run_case(rule, case, builtin_cases_dir(), catalog())
+    assert index >= 0, f"{rule_id}: {case_file(rule)} is missing"
+    case = load_cases(case_file(rule), rule_id)[index]
+    result: CaseResult = run_case(rule, case, case_file(rule), catalog())
     assert result.passed, (
         f"{rule_id} / {name}: expected {result.expect}, got {result.got} ({result.detail})"
     )
@@ -39,7 +41,7 @@ def test_case(rule_id: str, index: int, name: str) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_has_fire_and_quiet_cases(rule) -> None:  # type: ignore[no-untyped-def]
     """A rule without a case where it fires and one where it stays quiet fails the suite."""
-    kinds = {c["expect"] for c in load_cases(builtin_cases_dir(), rule.id)}
+    kinds = {c["expect"] for c in load_cases(case_file(rule), rule.id)}
     assert {"fire", "quiet"} <= kinds, f"{rule.id} has only {sorted(kinds)} cases"
 
 
@@ -52,9 +54,15 @@ def test_rule_remediation_is_concrete(rule) -> None:  # type: ignore[no-untyped-
 
 def test_every_case_file_belongs_to_a_rule() -> None:
     """A cases file whose rule was renamed or removed is caught."""
-    ids = {r.id for r in RULES}
-    stray = [p.stem for p in builtin_cases_dir().glob("*.yaml") if p.stem not in ids]
-    assert not stray, stray
+    assert not stray_case_files([builtin_rules_dir()])
+
+
+def test_cases_live_beside_their_rules() -> None:
+    """The old home of the built-in cases stays empty: a case put there would never run."""
+    old = ROOT / "fixtures" / "rules"
+    assert not old.exists() or not any(old.rglob("*.yaml")), (
+        "rule cases live beside their rule now: rules/<family>/<name>.test.yaml"
+    )
 
 
 def test_every_fact_used_is_provided() -> None:

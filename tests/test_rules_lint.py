@@ -94,27 +94,66 @@ def test_bad_user_rule_stops_a_run_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+CASES = (
+    "cases:\n"
+    "  - {name: down, expect: fire, base: down, facts: {}}\n"
+    "  - {name: up, expect: quiet, facts: {smoke.health.status: 200}}\n"
+)
+
+
 def test_user_rules_test_command(tmp_path: Path) -> None:
+    """A user's cases sit beside the rule (<name>.test.yaml); bases in DIR/_bases."""
     _write(tmp_path, "mine/health-down.yaml", GOOD)
-    _write(
-        tmp_path,
-        "_cases/mine.health-down.yaml",
-        "cases:\n"
-        "  - {name: down, expect: fire, facts: {smoke.health.status: 503}}\n"
-        "  - {name: up, expect: quiet, facts: {smoke.health.status: 200}}\n",
-    )
+    _write(tmp_path, "mine/health-down.test.yaml", CASES)
+    _write(tmp_path, "_bases/down.yaml", "smoke.health.status: 503\n")
     result = run_cli("rules", "test", str(tmp_path))
     assert result.code == 0, result.stdout
-    assert "2 passed, 0 failed" in result.stdout
+    assert "2 passed, 0 failed (1 rules)" in result.stdout
+    assert run_cli("rules", "lint", str(tmp_path)).code == 0, "a .test.yaml is not a rule"
     _write(
         tmp_path,
-        "_cases/mine.health-down.yaml",
+        "mine/health-down.test.yaml",
         "cases:\n  - {name: down, expect: fire, facts: {smoke.health.status: 200}}\n",
     )
     result = run_cli("rules", "test", str(tmp_path))
     assert result.code == 1
     assert "FAIL mine.health-down: down: expected fire, got quiet" in result.stdout
     assert "needs a 'quiet' case" in result.stdout
+
+
+def test_user_cases_in_the_old_cases_folder_still_run(tmp_path: Path) -> None:
+    """Folders written for older releases keep DIR/_cases/<id>.yaml (and DIR/_cases/_bases)."""
+    rules = tmp_path / "rules"
+    _write(rules, "mine/health-down.yaml", GOOD)
+    _write(rules, "_cases/mine.health-down.yaml", CASES)
+    _write(rules, "_cases/_bases/down.yaml", "smoke.health.status: 503\n")
+    result = run_cli("rules", "test", str(rules))
+    assert result.code == 0, result.stdout
+    assert "2 passed, 0 failed" in result.stdout
+    # --cases names the folder explicitly, as before.
+    moved = tmp_path / "elsewhere"
+    (rules / "_cases").rename(moved)
+    assert run_cli("rules", "test", str(rules)).code == 1
+    result = run_cli("rules", "test", str(rules), "--cases", str(moved))
+    assert result.code == 0, result.stdout
+
+
+def test_missing_base_is_one_clear_failure(tmp_path: Path) -> None:
+    _write(tmp_path, "mine/health-down.yaml", GOOD)
+    _write(tmp_path, "mine/health-down.test.yaml", CASES)
+    result = run_cli("rules", "test", str(tmp_path))
+    assert result.code == 1
+    assert "no base 'down'" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_stray_cases_file_is_a_lint_problem(tmp_path: Path) -> None:
+    _write(tmp_path, "mine/health-down.yaml", GOOD)
+    _write(tmp_path, "mine/health-dwn.test.yaml", CASES)
+    result = run_cli("rules", "lint", str(tmp_path))
+    assert result.code == 1
+    assert "health-dwn.test.yaml:1: cases file beside no rule (expected health-dwn.yaml)" in (
+        result.stdout
+    )
 
 
 def test_builtin_rules_lint_and_test_pass() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from diagnose.families import catalog
-from diagnose.paths import builtin_cases_dir, builtin_rules_dir
+from diagnose.paths import builtin_rules_dir
 from diagnose.rules.cases import run_all
-from diagnose.rules.load import load_rule
+from diagnose.rules.load import load_rule, rule_files
 
 REQUIRED = {
     "webhook.secret-mismatch",
@@ -22,11 +22,11 @@ REQUIRED = {
 
 def test_webhook_rules_and_cases() -> None:
     root = builtin_rules_dir()
-    rules = [load_rule(p, root, catalog()) for p in sorted((root / "webhook").glob("*.yaml"))]
+    rules = [load_rule(p, root, catalog()) for p in rule_files(root / "webhook")]
     assert REQUIRED <= {r.id for r in rules}
     for rule in rules:
         assert rule.remediation and any("npx convex" in c or "curl" in c for c in rule.commands), (
             rule.id
         )
-    failed = [r for r in run_all(rules, builtin_cases_dir(), catalog()) if not r.passed]
+    failed = [r for r in run_all(rules, catalog()) if not r.passed]
     assert not failed, failed

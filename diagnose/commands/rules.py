@@ -9,7 +9,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.families import catalog
-from diagnose.paths import builtin_cases_dir, builtin_rules_dir
+from diagnose.paths import builtin_rules_dir
 from diagnose.rules.load import Rule, lint, rule_files
 from diagnose.settings import make_common
 
@@ -87,8 +87,7 @@ def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> i
         raise BadInput(f"rule error: {exc.problems[0]}") from None
     if dirs:
         rules = [r for r in rules if any(_under(r.path, d) for d in paths)]
-    cases = Path(cases_dir) if cases_dir else (paths[0] / "_cases" if dirs else builtin_cases_dir())
-    results = run_all(rules, cases, catalog())
+    results = run_all(rules, catalog(), Path(cases_dir) if cases_dir else None)
     failed = [r for r in results if not r.passed]
     for r in results if verbose else failed:
         mark = "ok  " if r.passed else "FAIL"

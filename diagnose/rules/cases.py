@@ -1,4 +1,10 @@
-"""Rule cases: facts on which a rule must fire, stay quiet, or be inconclusive (semgrep-style)."""
+"""Rule cases: facts on which a rule must fire, stay quiet, or be inconclusive.
+
+Semgrep-style, a rule's cases sit beside it: `rules/tls/weak-key.yaml` has
+`rules/tls/weak-key.test.yaml`. Shared facts ("bases") live in `_bases/<name>.yaml` in the case's
+folder or any folder above it up to the rules root. A folder written for an older release keeps
+its cases in `DIR/_cases/<id>.yaml`; those are still read when no case file sits beside the rule.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import yaml
 
 from diagnose.model import FactSet, ProbeOutcome, ProbeStatus
 from diagnose.rules.evaluate import judge
-from diagnose.rules.load import Rule
+from diagnose.rules.load import CASE_SUFFIX, Rule
 
 EXPECTATIONS = ("fire", "quiet", "inconclusive")
 CASE_KEYS = {"name", "expect", "base", "facts", "probes"}
@@ -37,9 +43,22 @@ class CaseFileError(ValueError):
     """A cases file that is missing or malformed."""
 
 
-def cases_path(cases_dir: Path, rule_id: str) -> Path:
-    """Return where a rule's cases live."""
-    return cases_dir / f"{rule_id}.yaml"
+def rules_root(rule: Rule) -> Path:
+    """Return the folder the rule's id is relative to (the id has one part per path level)."""
+    return rule.path.parents[rule.id.count(".")]
+
+
+def case_file(rule: Rule, cases_dir: Path | None = None) -> Path:
+    """Return where a rule's cases live.
+
+    With `cases_dir`, `<cases_dir>/<id>.yaml`. Otherwise beside the rule, or, when nothing is
+    there, `<root>/_cases/<id>.yaml` as older releases kept them.
+    """
+    if cases_dir is not None:
+        return cases_dir / f"{rule.id}.yaml"
+    beside = rule.path.with_name(rule.path.name.removesuffix(".yaml") + CASE_SUFFIX)
+    legacy = rules_root(rule) / "_cases" / f"{rule.id}.yaml"
+    return legacy if not beside.exists() and legacy.exists() else beside
 
 
 def _load_yaml(path: Path) -> Any:
@@ -51,9 +70,8 @@ def _load_yaml(path: Path) -> Any:
         raise CaseFileError(f"{path}: {exc}") from None
 
 
-def load_cases(cases_dir: Path, rule_id: str) -> list[dict[str, Any]]:
-    """Load and check a rule's cases file."""
-    path = cases_path(cases_dir, rule_id)
+def load_cases(path: Path, rule_id: str) -> list[dict[str, Any]]:
+    """Load and check one rule's cases file."""
     doc = _load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
         raise CaseFileError(f"{path}: expected a mapping with a 'cases' list")
@@ -73,20 +91,34 @@ def load_cases(cases_dir: Path, rule_id: str) -> list[dict[str, Any]]:
     return cases
 
 
-def _base(cases_dir: Path, name: str) -> dict[str, Any]:
-    doc = _load_yaml(cases_dir / "_bases" / f"{name}.yaml")
-    if not isinstance(doc, dict):
-        raise CaseFileError(f"base {name}: expected a mapping of facts")
-    return doc
+def _base_folders(case: Path, root: Path) -> list[Path]:
+    """Return the `_bases` folders a case may draw on, nearest first."""
+    folders = [case.parent]
+    folders += [p for p in case.parent.parents if p == root or root in p.parents]
+    if root not in folders:
+        folders.append(root)
+    return [f / "_bases" for f in folders]
+
+
+def _base(case: Path, root: Path, name: str) -> dict[str, Any]:
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise CaseFileError(f"{case}: base {name!r} must be a plain name")
+    for folder in _base_folders(case, root):
+        if (folder / f"{name}.yaml").is_file():
+            doc = _load_yaml(folder / f"{name}.yaml")
+            if not isinstance(doc, dict):
+                raise CaseFileError(f"base {name}: expected a mapping of facts")
+            return doc
+    raise CaseFileError(f"{case}: no base {name!r} (looked for _bases/{name}.yaml up to {root})")
 
 
 def run_case(
-    rule: Rule, case: Mapping[str, Any], cases_dir: Path, providers: Mapping[str, str]
+    rule: Rule, case: Mapping[str, Any], where: Path, providers: Mapping[str, str]
 ) -> CaseResult:
-    """Evaluate one case: its base facts, its own facts, its probe statuses."""
+    """Evaluate one case (from the cases file `where`): base facts, own facts, probe statuses."""
     facts: dict[str, Any] = {}
     if case.get("base"):
-        facts.update(_base(cases_dir, str(case["base"])))
+        facts.update(_base(where, rules_root(rule), str(case["base"])))
     facts.update(case.get("facts") or {})
     needed = {providers.get(f, "?") for f in rule.facts()}
     statuses = {str(k): str(v) for k, v in (case.get("probes") or {}).items()}
@@ -108,13 +140,14 @@ def run_case(
 
 
 def run_all(
-    rules: Sequence[Rule], cases_dir: Path, providers: Mapping[str, str]
+    rules: Sequence[Rule], providers: Mapping[str, str], cases_dir: Path | None = None
 ) -> list[CaseResult]:
     """Run every case of every rule; a rule without a fire and a quiet case is a failure."""
     results: list[CaseResult] = []
     for rule in rules:
+        path = case_file(rule, cases_dir)
         try:
-            cases = load_cases(cases_dir, rule.id)
+            cases = load_cases(path, rule.id)
         except CaseFileError as exc:
             results.append(CaseResult(rule.id, "cases file", "present", "error", str(exc)))
             continue
@@ -122,17 +155,11 @@ def run_all(
         for kind in ("fire", "quiet"):
             if kind not in kinds:
                 results.append(
-                    CaseResult(
-                        rule.id,
-                        f"needs a '{kind}' case",
-                        kind,
-                        "missing",
-                        str(cases_path(cases_dir, rule.id)),
-                    )
+                    CaseResult(rule.id, f"needs a '{kind}' case", kind, "missing", str(path))
                 )
         for case in cases:
             try:
-                results.append(run_case(rule, case, cases_dir, providers))
+                results.append(run_case(rule, case, path, providers))
             except CaseFileError as exc:
                 results.append(
                     CaseResult(rule.id, str(case.get("name")), case["expect"], "error", str(exc))

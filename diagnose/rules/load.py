@@ -18,6 +18,8 @@ TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.\-]+)(?:\|([^{}]*))?\}")
 
 REQUIRED_KEYS = ("title", "severity", "confidence", "when", "message", "remediation")
 OPTIONAL_KEYS = ("id", "description", "evidence", "explains", "commands", "references", "tags")
+# A rule's cases sit beside it (rules/tls/weak-key.test.yaml): such a file is not a rule.
+CASE_SUFFIX = ".test.yaml"
 LIST_KEYS = ("evidence", "explains", "remediation", "commands", "references", "tags")
 
 
@@ -274,17 +276,37 @@ def _build(path: Path, root: Path, doc: Mapping[str, Any]) -> Rule | None:
 
 
 def rule_files(root: Path) -> list[Path]:
-    """Return the rule files under a folder, sorted (hidden folders and files skipped)."""
+    """Return the rule files under a folder, sorted (hidden, `_` and `.test.yaml` skipped)."""
     return sorted(
         p
         for p in root.rglob("*.yaml")
-        if not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+        if not p.name.endswith(CASE_SUFFIX)
+        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
     )
 
 
 def lint(roots: Iterable[Path], known_facts: Container[str]) -> list[LintProblem]:
-    """Lint every rule under the roots, including duplicate ids and dangling `explains`."""
-    return _scan(roots, known_facts)[1]
+    """Lint every rule under the roots, including duplicate ids, dangling `explains` and cases."""
+    roots = list(roots)
+    return _scan(roots, known_facts)[1] + [
+        LintProblem(p, 1, f"cases file beside no rule (expected {_rule_of_case(p).name})")
+        for p in stray_case_files(roots)
+    ]
+
+
+def _rule_of_case(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(CASE_SUFFIX) + ".yaml")
+
+
+def stray_case_files(roots: Iterable[Path]) -> list[Path]:
+    """Return the `.test.yaml` files under the roots that sit beside no rule."""
+    return sorted(
+        p
+        for root in roots
+        for p in root.rglob(f"*{CASE_SUFFIX}")
+        if not _rule_of_case(p).exists()
+        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+    )
 
 
 def _scan(roots: Iterable[Path], known: Container[str]) -> tuple[list[Rule], list[LintProblem]]:
