@@ -1,75 +1,69 @@
-"""Shared test helpers: run the CLI in a subprocess, start the lab app."""
+"""Shared fixtures (the lab app, per-test endpoint checks) and the `lab` marker's bookkeeping."""
 
 from __future__ import annotations
 
-import json
-import os
+import socket
 import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes the `lab` fixture starts a lab server: mark it `lab` without being told."""
+    for item in items:
+        if "lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.lab)
 
 
-@dataclass
-class Result:
-    """What a CLI run printed and returned."""
+def _refuse(item: pytest.Item) -> Callable[..., NoReturn]:
+    def refuse(*_args: object, **_kwargs: object) -> NoReturn:
+        raise RuntimeError(f"{item.nodeid} starts a process or a server: mark it @pytest.mark.lab")
 
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        """Parse stdout as JSON."""
-        return json.loads(self.stdout)
+    return refuse
 
 
-def run_cli(
-    *args: str,
-    env: dict[str, str] | None = None,
-    stdin: str | None = None,
-    cwd: Path | None = None,
-    timeout: float = 60,
-) -> Result:
-    """Run `python -m diagnose ARGS` for real, as a user would."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "diagnose", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=stdin,
-        cwd=cwd,
-        timeout=timeout,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+@contextmanager
+def _in_process_only(item: pytest.Item) -> Iterator[None]:
+    """A test not marked `lab` may start no process and bind no socket, its fixtures included.
+
+    This keeps `pytest -m "not lab"` what it claims to be: the in-process tests.
+    """
+    if item.get_closest_marker("lab") is not None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", _refuse(item))
+        patch.setattr(socket.socket, "bind", _refuse(item))
+        yield
 
 
-def assert_clean_error(result: Result) -> None:
-    """Bad input: exit 3, one line on stderr, no traceback."""
-    assert result.code == 3, (result.code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("diagnose: ")
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Setup (module and session fixtures too) runs under the in-process guard."""
+    with _in_process_only(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """The test body runs under the in-process guard."""
+    with _in_process_only(item):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)
 def _own_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test remembers its own endpoint checks (diagnose/webhooks/own_checks.py) only."""
+    """Each test remembers its own endpoint checks (diagnose/families/webhooks/own_checks.py) only."""
     monkeypatch.setenv("DIAGNOSE_OWN_CHECKS", str(tmp_path / "endpoint-checks.txt"))
 
 
 @pytest.fixture
 def lab() -> Iterator[Any]:
     """Return a starter: lab("cf-522") -> a running app (stopped after the test)."""
-    from contextlib import ExitStack
-
     from diagnose.lab.http_app import serve
 
     with ExitStack() as stack:
