@@ -6,6 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,56 +14,46 @@ from diagnose.errors import BadInput
 
 DEFAULT_NAME = "diagnose.toml"
 
-# section -> key -> accepted type(s). Unknown sections or keys are errors: a typo in a config
-# must not silently turn a check off.
-SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "service": {
-        "url": str,
-        "domain": str,
-        "convex_url": str,
-        "pages_project": str,
-        "webhook_url": str,
-    },
-    "run": {"timeout": (int, float), "request_timeout": (int, float)},
-    "rules": {"dirs": list},
-    "secrets": {"env": list, "values_from_files": list},
-    "dns": {"resolvers": list, "expect_cname": str},
-    "ssl": {"warn_days": int, "critical_days": int, "ca_file": str, "port": int},
-    "webhooks": {
-        "logs": list,
-        "captures": list,
-        "secret_env": str,
-        "previous_secret_env": str,
-        "other_secret_env": str,
-        "tolerance_s": int,
-    },
-    "budgets": {
-        "p95_ms": (int, float),
-        "error_rate": (int, float),
-        "function_p95_ms": (int, float),
-        "spike_factor": (int, float),
-    },
-    "incident": {"db": str, "sinks": dict},
-    "latency": {"urls": list, "logs": list, "n": int, "concurrency": int},
-    "project": {"dir": str, "convex_env": str},
+# The core sections: section -> key -> accepted type(s). The families' sections come from their
+# options classes (diagnose/families/<name>/options.py), so a key and its default live in one
+# place. Unknown sections or keys are errors: a typo in a config must not silently turn a check off.
+CORE_SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
+    "service": {"domain": (str,), "pages_project": (str,)},
+    "rules": {"dirs": (list,)},
+    "secrets": {"env": (list,), "values_from_files": (list,)},
+    "incident": {"db": (str,), "sinks": (dict,)},
 }
 
-# section.key -> (lowest, highest) for numbers: a value out of range would quietly turn a check
-# off (n = 0 samples nothing) or break every request (a negative timeout).
-RANGES: dict[str, tuple[float, float]] = {
-    "run.timeout": (0.1, 3600),
-    "run.request_timeout": (0.1, 600),
-    "ssl.port": (1, 65535),
-    "ssl.warn_days": (0, 3650),
-    "ssl.critical_days": (0, 3650),
-    "webhooks.tolerance_s": (1, 86400),
-    "latency.n": (1, 10_000),
-    "latency.concurrency": (1, 64),
-    "budgets.p95_ms": (1, 600_000),
-    "budgets.error_rate": (0, 1),
-    "budgets.function_p95_ms": (1, 600_000),
-    "budgets.spike_factor": (1, 1000),
-}
+
+def option_classes() -> list[type]:
+    """Every options class whose fields map onto the config: the run's, the budgets, families'."""
+    from diagnose.budgets import Budgets
+    from diagnose.families import families, load
+    from diagnose.settings import RunOptions
+
+    return [RunOptions, Budgets, *(load(f.options) for f in families() if f.options)]
+
+
+@cache
+def schema() -> dict[str, dict[str, tuple[type, ...]]]:
+    """Return section -> key -> accepted types: the core sections plus every options class."""
+    from diagnose.options import config_types
+
+    out = {section: dict(keys) for section, keys in CORE_SCHEMA.items()}
+    for cls in option_classes():
+        for dotted, types in config_types(cls).items():
+            section, _, key = dotted.partition(".")
+            out.setdefault(section, {})[key] = types
+    return out
+
+
+@cache
+def settings_by_key() -> dict[str, Any]:
+    """Return "section.key" -> the Setting that reads it (for ranges and docs)."""
+    from diagnose.options import fields
+
+    return {s.config: s for cls in option_classes() for _, s in fields(cls) if s.config}
+
 
 # Environment variables whose values are always masked, set or not in the config.
 DEFAULT_SECRET_ENV = (
@@ -116,28 +107,29 @@ def load_config(path: Path | None) -> Config:
         raise BadInput(f"config {path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"config {path}: {exc}") from None
+    known = schema()
     for section, table in data.items():
-        if section not in SCHEMA:
+        if section not in known:
             raise BadInput(
-                f"config {path}: unknown section [{section}] (known: {', '.join(SCHEMA)})"
+                f"config {path}: unknown section [{section}] (known: {', '.join(known)})"
             )
         if not isinstance(table, dict):
             raise BadInput(f"config {path}: [{section}] must be a table")
         for key, value in table.items():
-            if key not in SCHEMA[section]:
-                known = ", ".join(SCHEMA[section])
-                raise BadInput(f"config {path}: unknown key {section}.{key} (known: {known})")
-            expected = SCHEMA[section][key]
-            if not isinstance(value, expected) or isinstance(value, bool):
+            if key not in known[section]:
+                names = ", ".join(known[section])
+                raise BadInput(f"config {path}: unknown key {section}.{key} (known: {names})")
+            if not isinstance(value, known[section][key]) or isinstance(value, bool):
                 raise BadInput(f"config {path}: {section}.{key} has the wrong type")
             if isinstance(value, list) and not all(isinstance(x, str) and x for x in value):
                 raise BadInput(f"config {path}: {section}.{key} must be a list of strings")
-            bounds = RANGES.get(f"{section}.{key}")
-            if bounds is not None and isinstance(value, int | float):
-                low, high = bounds
-                if low <= value <= high:
-                    continue
-                raise BadInput(
-                    f"config {path}: {section}.{key} = {value} is out of range ({low:g} to {high:g})"
-                )
+            found = settings_by_key().get(f"{section}.{key}")
+            if found is None or not isinstance(value, int | float):
+                continue
+            low, high = found.low, found.high
+            if (low is None or low <= value) and (high is None or value <= high):
+                continue
+            raise BadInput(
+                f"config {path}: {section}.{key} = {value} is out of range ({low:g} to {high:g})"
+            )
     return Config(path, data)

@@ -1,11 +1,13 @@
-"""Reading the JSON files a user hands over (saved facts, a diagnosis to attach)."""
+"""Checking what a user hands over: names, addresses, URLs, files (one clear line when wrong)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from diagnose.errors import BadInput
 from diagnose.model import FactSet
@@ -39,3 +41,100 @@ def load_facts(path: str) -> FactSet:
         raise BadInput(f"{path}: not a facts file: missing key {exc}") from None
     except (ValueError, TypeError) as exc:
         raise BadInput(f"{path}: not a facts file: {exc}") from None
+
+
+_LABEL_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def check_domain(value: str) -> str:
+    """Return the domain lower-cased without a trailing dot; raise BadInput when it is not one."""
+    name = value.strip().rstrip(".").lower()
+    if "://" in name or "/" in name:
+        raise BadInput(f"bad DOMAIN {value!r}: give a host name such as dashtray.com, not a URL")
+    labels = name.split(".")
+    if not name or len(name) > 253 or any(not 0 < len(x) <= 63 for x in labels):
+        raise BadInput(f"bad DOMAIN {value!r}: not a DNS name")
+    if any(set(x) - _LABEL_OK for x in labels):
+        raise BadInput(f"bad DOMAIN {value!r}: a DNS name has letters, digits and '-' only")
+    return name
+
+
+def parse_address(value: str, option: str, default_port: int) -> tuple[str, int]:
+    """Parse ADDR[:PORT] (IPv6 as [ADDR]:PORT); raise BadInput naming the option and value."""
+    text = value.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    else:
+        host, port_text = text, ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise BadInput(
+            f"bad {option} {value!r}: give an IP address, e.g. 1.1.1.1 or 127.0.0.1:5353"
+        ) from None
+    if not port_text:
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise BadInput(f"bad {option} {value!r}: the port is not a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def check_url(value: str, option: str) -> str:
+    """Return the URL if it is an absolute http(s) URL; raise BadInput otherwise."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        why = "the port is not a number from 1 to 65535" if "ort" in str(exc) else str(exc)
+        raise BadInput(f"bad {option} {value!r}: {why}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(
+            f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com"
+        )
+    if port == 0:
+        raise BadInput(f"bad {option} {value!r}: port 0 is not a port to connect to")
+    return value
+
+
+def read_bytes(source: str, what: str, limit: int) -> bytes:
+    """Read a file or stdin ('-') up to limit bytes; raise BadInput naming it when it cannot be."""
+    label = f"{what} {source}".strip()
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with Path(source).open("rb") as fh:
+                data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise BadInput(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{label}: is a folder, give a file (or - for stdin)") from None
+    except OSError as exc:
+        raise BadInput(f"{label}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise BadInput(f"{label}: larger than {limit // 2**20} MB")
+    return data
+
+
+def read_targets(path: str) -> list[str]:
+    """Read a --targets file (or `-`): one domain per line; blank lines and `#` comments skipped."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise BadInput(f"--targets {path}: cannot read: {reason}") from None
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        try:
+            names.append(check_domain(value))
+        except BadInput as exc:
+            raise BadInput(f"--targets {path}:{number}: {exc}") from None
+    if not names:
+        raise BadInput(f"--targets {path}: no domain in it (one per line)")
+    return names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,18 @@ def finish(diagnosis: Diagnosis, common: Common) -> int:
 
         attach_diagnosis(diagnosis, common.attach, common.config, redactor)
     return diagnosis.status.exit_code
+
+
+def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
+    """Render every diagnosis: JSON lines for --format json, else one report after another."""
+    from diagnose.render import OutputFormat, renderer
+
+    redactor = common.redactor()
+    fmt = OutputFormat(common.fmt)
+    if fmt is OutputFormat.JSON:
+        text = "".join(redactor.json(d.to_json()) + "\n" for d in diagnoses)
+    else:
+        color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
+        render = renderer(fmt, color=color, verbose=common.verbose)
+        text = "\n".join(render(d).rstrip("\n") + "\n" for d in diagnoses)
+    write_text(text, common.output, redactor)

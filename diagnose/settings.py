@@ -12,11 +12,34 @@ from typing import Any
 
 from diagnose.config import Config, load_config
 from diagnose.errors import BadInput
+from diagnose.options import resolve, setting
 from diagnose.redact import Redactor
 from diagnose.rules.load import Rule, RuleFileError
 from diagnose.timeparse import parse_instant
 
-DEFAULT_TIMEOUT = 10.0
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The run's own limits, shared by every family."""
+
+    timeout: float = setting(
+        10.0,
+        "one deadline for the whole run, s",
+        config="run.timeout",
+        low=0.1,
+        high=3600,
+        flag="--timeout",
+    )
+    request_timeout: float = setting(
+        10.0,
+        "bound of one HTTP request, s (never more than what the run has left)",
+        config="run.request_timeout",
+        low=0.1,
+        high=600,
+    )
+
+
+DEFAULT_TIMEOUT: float = RunOptions.timeout
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,7 @@ class Common:
     fmt: str = "text"
     output: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
+    request_timeout: float = RunOptions.request_timeout
     config: Config = field(default_factory=Config)
     rules_dirs: tuple[Path, ...] = ()
     save_facts: Path | None = None
@@ -63,11 +87,9 @@ def make_common(
     (an env file) that must never be written either.
     """
     config = load_config(params.get("config_path"))
-    timeout = params.get("timeout")
-    if timeout is None:
-        timeout = float(config.get("run", "timeout", DEFAULT_TIMEOUT))
-    if not 0 < timeout <= 3600:
-        raise BadInput(f"bad --timeout {timeout!r}: give seconds between 0 and 3600")
+    if (given := params.get("timeout")) is not None and not 0 < given <= 3600:
+        raise BadInput(f"bad --timeout {given!r}: give seconds between 0 and 3600")
+    run = resolve(RunOptions, config, {"timeout": given})
     now_text = params.get("now")
     now = parse_instant(now_text) if now_text is not None else datetime.now(UTC)
     if params.get("attach"):
@@ -82,7 +104,8 @@ def make_common(
     return Common(
         fmt=params.get("fmt") or ("text"),
         output=Path(params["output"]) if params.get("output") else None,
-        timeout=float(timeout),
+        timeout=float(run.timeout),
+        request_timeout=float(run.request_timeout),
         config=config,
         rules_dirs=rules_dirs,
         save_facts=Path(params["save_facts"]) if params.get("save_facts") else None,

@@ -241,9 +241,9 @@ def run_pre(
     params: dict[str, Any],
 ) -> int:
     """Gather env, build-config, window and deploy-command facts; judge; print the checklist."""
-    from diagnose.commands.env import env_sources, file_values
     from diagnose.engine.api import judge
     from diagnose.families.deploy.window import zone
+    from diagnose.families.env.plan import env_sources, file_values
 
     make_common(params)  # bad options are bad input before anything runs
     zone(tz)  # a bad --tz too
@@ -276,11 +276,11 @@ def run_post(
     params: dict[str, Any],
 ) -> int:
     """Gather smoke, latency, webhook, Convex-log and deployment facts; print the checklist."""
-    from diagnose.commands.build import project_dir
-    from diagnose.commands.smoke import check_url
+    from diagnose.budgets import resolve
     from diagnose.engine.api import judge
-    from diagnose.families.latency.budgets import resolve
+    from diagnose.families.build.plan import project_dir
     from diagnose.families.latency.logs import read_path_check
+    from diagnose.inputs import check_url
     from diagnose.timeparse import parse_when
 
     common = make_common(params)

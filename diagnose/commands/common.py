@@ -63,3 +63,35 @@ def common_options(fn: F) -> F:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def given(params: dict[str, Any], *names: str) -> dict[str, Any]:
+    """Take a family's own options out of click's params; what remains are the common options."""
+    return {name: params.pop(name) for name in names if name in params}
+
+
+def run_family(
+    command: str, params: dict[str, Any], build: Callable[..., Any], junit: str | None = None
+) -> int:
+    """Wire one diagnosing command: common options -> the family's plans -> engine -> output.
+
+    `build(common)` returns the plans (raising BadInput for bad input); secret values the plans
+    read (an env file's values, a webhook secret) are masked in everything written.
+    """
+    from diagnose.engine.api import run_plans
+    from diagnose.output import finish
+    from diagnose.settings import make_common
+
+    pre = make_common(params)
+    plans = build(pre)
+    secrets = tuple(v for p in plans for v in p.secrets)
+    common = make_common(params, secret_values=secrets) if secrets else pre
+    rules = common.rules()
+    diagnosis = run_plans(common, command, plans, rules)
+    code = finish(diagnosis, common)
+    if junit:
+        from diagnose.output import write_text
+        from diagnose.render.junit import render_junit
+
+        write_text(render_junit(diagnosis, rules), Path(junit), common.redactor())
+    return code

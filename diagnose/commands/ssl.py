@@ -3,80 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
 
-from diagnose.commands.common import common_options
-from diagnose.commands.dns import (
-    domain_run,
-    parse_address,
-    run_targets,
-    with_network_options,
-)
-from diagnose.engine.api import gather_facts
-from diagnose.errors import BadInput
-from diagnose.output import finish
-
-
-def run_ssl(
-    domain: str | None,
-    port: int | None,
-    resolvers: tuple[str, ...],
-    connect_to: tuple[str, ...],
-    ca_file: str | None,
-    warn_days: int | None,
-    params: dict[str, Any],
-    targets: str | None = None,
-) -> int:
-    """Run the dns, tls and https probes together, judge, write; return the exit code."""
-    from diagnose.engine.api import judge
-
-    common, batch, base = domain_run(domain, resolvers, targets, params)
-    name = base["name"]
-    port = port if port is not None else int(common.config.get("ssl", "port", 443))
-    if not 0 < port < 65536:
-        raise BadInput(f"bad --port {port}: give a number from 1 to 65535")
-    ca_file = ca_file or common.config.get("ssl", "ca_file")
-    if ca_file:
-        _check_pem(Path(ca_file))
-    warn = warn_days if warn_days is not None else int(common.config.get("ssl", "warn_days", 14))
-    if warn < 0:
-        raise BadInput(f"bad --warn-days {warn}: give a number of days, 0 or more")
-    options = {
-        **base,
-        "port": port,
-        "connect_to": [parse_address(c, "--connect-to", port) for c in connect_to],
-        "ca_file": str(ca_file) if ca_file else None,
-        "warn_days": warn,
-        "critical_days": int(common.config.get("ssl", "critical_days", 3)),
-        "expect_cname": common.config.get("dns", "expect_cname"),
-        "request_timeout": common.config.get("run", "request_timeout", 5.0),
-    }
-    rules = common.rules()
-    if batch is not None:
-        return run_targets("ssl", batch, ["dns", "tls", "https"], options, common, rules)
-    started = datetime.now(UTC)
-    factset = gather_facts(
-        common,
-        "ssl",
-        name,
-        ["dns", "tls", "https"],
-        options,
-    )
-    return finish(judge(factset, rules, started), common)
-
-
-def _check_pem(path: Path) -> None:
-    """Raise BadInput unless the file holds at least one PEM certificate."""
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"--ca-file {path}: cannot read: {exc.strerror or exc}") from None
-    if b"-----BEGIN CERTIFICATE-----" not in text:
-        raise BadInput(f"--ca-file {path}: no PEM certificate in it (BEGIN CERTIFICATE)")
+from diagnose.commands.common import common_options, given
+from diagnose.commands.dns import DNS_OPTIONS, domain_run, with_network_options
 
 
 @click.command("ssl")
@@ -112,15 +44,22 @@ def _check_pem(path: Path) -> None:
 )
 @with_network_options
 @common_options
-def command(
-    domain: str | None,
-    port: int | None,
-    resolvers: tuple[str, ...],
-    connect_to: tuple[str, ...],
-    ca_file: str | None,
-    warn_days: int | None,
-    targets: str | None,
-    **params: Any,
-) -> None:
+def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Check DOMAIN (or every domain of --targets FILE) end to end: DNS, TLS chain, HTTPS."""
-    sys.exit(run_ssl(domain, port, resolvers, connect_to, ca_file, warn_days, params, targets))
+    from diagnose.families.dns.options import DnsOptions
+    from diagnose.families.ssl.options import SslOptions
+    from diagnose.families.ssl.plan import command_plan
+    from diagnose.options import resolve
+
+    dns = given(params, *DNS_OPTIONS)
+    mine = given(params, "port", "connect_to", "ca_file", "warn_days")
+
+    def plan_for(common: Any, name: str) -> Any:
+        return command_plan(
+            name,
+            resolve(DnsOptions, common.config, dns),
+            resolve(SslOptions, common.config, mine),
+            common,
+        )
+
+    sys.exit(domain_run("ssl", domain, targets, params, plan_for))

@@ -12,133 +12,50 @@ import shlex
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
-from diagnose.commands.common import common_options
-from diagnose.engine.api import gather_facts
+from diagnose.commands.common import common_options, given
 from diagnose.errors import BadInput
 from diagnose.output import finish
 from diagnose.settings import Common, make_common
 
-DEFAULT_SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
 NO_DATA_NOTE = "no data in the window: the logs and captures hold no webhook traffic between {since} and {until}"
+WEBHOOK_OPTIONS = (
+    "logs",
+    "captures",
+    "secret_env",
+    "previous_secret_env",
+    "other_secret_env",
+    "log_format",
+    "function_match",
+    "endpoint",
+)
 
 
-def _readable(paths: list[str], option: str) -> list[str]:
-    """Check that every file exists and is readable ('-' is stdin)."""
-    for p in paths:
-        if p == "-":
-            continue
-        path = Path(p)
-        if not path.exists():
-            raise BadInput(f"{option} {p}: no such file")
-        if path.is_dir():
-            raise BadInput(f"{option} {p}: is a folder, give a file")
-        if not os.access(path, os.R_OK):
-            raise BadInput(f"{option} {p}: not readable")
-    if paths.count("-") > 1:
-        raise BadInput(f"{option} -: stdin can be read only once")
-    return paths
-
-
-def _env_name(value: str | None, option: str) -> str | None:
-    if value and not value.replace("_", "").isalnum():
-        raise BadInput(f"bad {option} {value!r}: give the NAME of an environment variable")
-    return value
-
-
-def run_webhooks(
-    logs: tuple[str, ...],
-    captures: tuple[str, ...],
-    since_text: str | None,
-    until_text: str | None,
-    secret_env: str | None,
-    previous_env: str | None,
-    other_env: str | None,
-    log_format: str,
-    function_match: str | None,
-    endpoint: str | None,
-    params: dict[str, Any],
-) -> int:
+def run_webhooks(since_text: str | None, until_text: str | None, params: dict[str, Any]) -> int:
     """Gather the webhook facts, judge them, write the report; return the exit code."""
-    from diagnose.commands.smoke import check_url
-    from diagnose.engine.api import judge
+    from diagnose.engine.api import run_plans
+    from diagnose.families.webhooks.options import WebhooksOptions
+    from diagnose.families.webhooks.plan import command_plan, secret_envs
+    from diagnose.options import resolve
     from diagnose.timeparse import iso, parse_when
 
+    mine = given(params, *WEBHOOK_OPTIONS)
     pre = make_common(params)
-    cfg = pre.config
-    secret_env = _env_name(
-        secret_env or cfg.get("webhooks", "secret_env") or DEFAULT_SECRET_ENV, "--secret-env"
-    )
-    previous_env = _env_name(
-        previous_env or cfg.get("webhooks", "previous_secret_env"), "--previous-secret-env"
-    )
-    other_env = _env_name(
-        other_env or cfg.get("webhooks", "other_secret_env"), "--other-secret-env"
-    )
-    names = [n for n in (secret_env, previous_env, other_env) if n]
-    common: Common = make_common(params, secret_env=names)
-    log_list = _readable(list(logs) or list(cfg.get("webhooks", "logs", [])), "--log")
-    capture_list = _readable(
-        list(captures) or list(cfg.get("webhooks", "captures", [])), "--capture"
-    )
-    endpoint = endpoint or cfg.get("service", "webhook_url")
-    if endpoint:
-        endpoint = check_url(endpoint, "--endpoint")
-    if not (log_list or capture_list or endpoint):
-        raise BadInput(
-            "nothing to read: give --log FILE (npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
-            "--capture FILE (HAR or JSON lines) or --endpoint URL"
-        )
+    opts = resolve(WebhooksOptions, pre.config, mine)
+    common: Common = make_common(params, secret_env=secret_envs(opts))
     since = parse_when(since_text, common.now) if since_text is not None else None
     until = parse_when(until_text, common.now) if until_text is not None else common.now
-    if since is not None and since >= until:
-        raise BadInput(f"--since {since_text} is not before --until ({iso(until)})")
-    if function_match:
-        import re
-
-        try:
-            re.compile(function_match)
-        except re.error as exc:
-            raise BadInput(f"bad --function {function_match!r}: {exc}") from None
-    options = {
-        "logs": log_list,
-        "captures": capture_list,
-        "since": since,
-        "until": until,
-        "log_format": log_format,
-        "function_match": function_match,
-        "secret_env": secret_env,
-        "secret": os.environ.get(secret_env or ""),
-        "previous_secret": os.environ.get(previous_env or "") if previous_env else None,
-        "other_secret": os.environ.get(other_env or "") if other_env else None,
-        "tolerance_s": cfg.get("webhooks", "tolerance_s"),
-        "endpoint": endpoint,
-        "request_timeout": common.config.get("run", "request_timeout", 15.0),
-    }
-    probes = ["webhook_logs", "webhook_captures"] + (["webhook_endpoint"] if endpoint else [])
-    rules = common.rules()
-    started = datetime.now(UTC)
-    secrets = [
-        v for v in (options["secret"], options["previous_secret"], options["other_secret"]) if v
-    ]
-    factset = gather_facts(
-        common,
-        "webhooks",
-        endpoint or ", ".join([*log_list, *capture_list]),
-        probes,
-        options,
-        secrets=secrets,
-    )
-    diagnosis = judge(factset, rules, started)
-    facts = factset.facts
+    plan = command_plan(opts, since, until)
+    assert plan is not None  # required: nothing to read is BadInput
+    diagnosis = run_plans(common, "webhooks", [plan], common.rules())
+    facts = diagnosis.factset.facts
     if (
-        (log_list or capture_list)
+        (plan.options["logs"] or plan.options["captures"])
         and not facts.get("webhook.logs.deliveries")
         and not facts.get("webhook.logs.earlier_traffic")
         and not facts.get("webhook.captures.in_window")
@@ -170,7 +87,7 @@ def run_webhooks(
 @click.option(
     "--secret-env",
     metavar="VAR",
-    help=f"Env var holding the webhook secret [default: {DEFAULT_SECRET_ENV}].",
+    help="Env var holding the webhook secret [default: DODO_PAYMENTS_WEBHOOK_KEY].",
 )
 @click.option(
     "--previous-secret-env",
@@ -185,9 +102,8 @@ def run_webhooks(
 @click.option(
     "--log-format",
     type=click.Choice(["auto", "jsonl", "stream", "text"]),
-    default="auto",
-    show_default=True,
-    help="Force the log format.",
+    default=None,
+    help="Force the log format [default: auto].",
 )
 @click.option(
     "--function",
@@ -203,18 +119,7 @@ def run_webhooks(
 @common_options
 @click.pass_context
 def command(
-    ctx: click.Context,
-    logs: tuple[str, ...],
-    captures: tuple[str, ...],
-    since_text: str | None,
-    until_text: str | None,
-    secret_env: str | None,
-    previous_secret_env: str | None,
-    other_secret_env: str | None,
-    log_format: str,
-    function_match: str | None,
-    endpoint: str | None,
-    **params: Any,
+    ctx: click.Context, since_text: str | None, until_text: str | None, **params: Any
 ) -> None:
     """Why payment webhooks are not being processed: logs, captures, signatures, endpoint.
 
@@ -223,20 +128,7 @@ def command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    code = run_webhooks(
-        logs,
-        captures,
-        since_text,
-        until_text,
-        secret_env,
-        previous_secret_env,
-        other_secret_env,
-        log_format,
-        function_match,
-        endpoint,
-        params,
-    )
-    sys.exit(code)
+    sys.exit(run_webhooks(since_text, until_text, params))
 
 
 def _loopback(host: str) -> bool:
@@ -254,23 +146,28 @@ def run_replay(
     to: str,
     send: bool,
     insecure: bool,
-    secret_env: str,
+    secret_env: str | None,
     params: dict[str, Any],
 ) -> int:
     """Re-sign one captured delivery with a fresh timestamp; print it as curl, or send it."""
-    from diagnose.commands.smoke import check_url
+    from diagnose.families.webhooks.options import WebhooksOptions
+    from diagnose.families.webhooks.plan import env_name, readable
     from diagnose.families.webhooks.signature import SecretError, sign
+    from diagnose.inputs import check_url
+    from diagnose.options import resolve
     from diagnose.output import write_text
     from diagnose.readers.captures import read_capture
 
-    _env_name(secret_env, "--secret-env")
+    pre = make_common(params)
+    secret_env = resolve(WebhooksOptions, pre.config, {"secret_env": secret_env}).secret_env
+    env_name(secret_env, "--secret-env")
     common = make_common(params, secret_env=[secret_env])
     to = check_url(to, "--to")
     parts = urlsplit(to)
     if parts.scheme == "http" and not _loopback(parts.hostname or "") and not insecure:
         raise BadInput(f"--to {to}: plain http to a non-loopback host; use https, or --insecure")
     found = None
-    for name in _readable(list(capture), "--capture"):
+    for name in readable(list(capture), "--capture"):
         for d in read_capture(name).deliveries:
             if d.webhook_id == event_id or (d.webhook_id is None and event_id.encode() in d.body):
                 found = d  # the last one wins: the most recent attempt
@@ -374,10 +271,9 @@ def _post_once(
 @click.option("--insecure", is_flag=True, help="Allow plain http to a host other than loopback.")
 @click.option(
     "--secret-env",
-    default=DEFAULT_SECRET_ENV,
-    show_default=True,
+    default=None,
     metavar="VAR",
-    help="Env var holding the secret to sign with.",
+    help="Env var holding the secret to sign with [default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_KEY].",
 )
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
@@ -393,7 +289,7 @@ def replay(
     to: str,
     send: bool,
     insecure: bool,
-    secret_env: str,
+    secret_env: str | None,
     **params: Any,
 ) -> None:
     """Re-sign one captured delivery (fresh timestamp, same webhook-id) and print or send it."""

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
-from diagnose.config import Config
 from diagnose.engine.run import run_probes
-from diagnose.families import PROBES, catalog, make_probe, probe_class
+from diagnose.families import PROBES, catalog, families, load, make_probe, probe_class
+from diagnose.family import Plan
 from diagnose.model import Diagnosis, FactSet
 from diagnose.paths import builtin_rules_dir
 from diagnose.probe import ProbeContext
@@ -67,25 +67,14 @@ def gather(
     timeout: float,
     invocation: str = "",
     secrets: Sequence[str] = (),
-    config: Config | None = None,
 ) -> FactSet:
     """Run the named probes concurrently under one deadline."""
-    if config is not None and "deploy_db" not in options:
-        # The deployment log is the incident log of this run's config ([incident] db).
-        from diagnose.incidents.store import default_path
-
-        options = {**options, "deploy_db": str(default_path(config))}
     ctx = ProbeContext(
         options={**options, "timeout": timeout},
         now=now,
         deadline=time.monotonic() + timeout,
         secrets=tuple(secrets),
     )
-    from diagnose.families.deploy.records import has_records
-
-    if "deploys" not in probe_names and has_records(options):
-        # Every diagnosis knows the last deployment once one is recorded (issue #11).
-        probe_names = [*probe_names, "deploys"]
     outcomes, facts = run_probes([make_probe(n) for n in probe_names], ctx)
     return FactSet(command, target, iso(now), outcomes, facts, invocation)
 
@@ -101,15 +90,50 @@ def gather_facts(
     timeout: float | None = None,
     how: str | None = None,
 ) -> FactSet:
-    """Run a command's probes with the run's clock, deadline, config and command line."""
+    """Run a command's probes with the run's clock, deadline, limits and command line.
+
+    A family that declares `joins` (the deploy family, once a deployment is recorded) adds its
+    probes to every run.
+    """
+    merged: dict[str, Any] = {"request_timeout": common.request_timeout, **options}
+    names = list(probes)
+    for fam in families():
+        if fam.joins and (extra := load(fam.joins)(common)) is not None:
+            names += [p for p in extra.probes if p not in names]
+            merged = {**extra.options, **merged}
     return gather(
         command,
         target,
-        probes,
-        options,
+        names,
+        merged,
         now=common.now,
         timeout=common.timeout if timeout is None else timeout,
         invocation=invocation() if how is None else how,
         secrets=secrets,
-        config=common.config,
     )
+
+
+def run_plans(
+    common: Common, command: str, plans: Sequence[Plan], rules: Sequence[Rule]
+) -> Diagnosis:
+    """Run every plan's probes at once under the one deadline and judge the merged facts."""
+    options: dict[str, Any] = {}
+    for plan in plans:
+        options.update(plan.options)
+    probes = list(dict.fromkeys(name for p in plans for name in p.probes))
+    target = (
+        plans[0].target if len(plans) == 1 else ", ".join(f"{p.family}: {p.target}" for p in plans)
+    )
+    started = datetime.now(UTC)
+    secrets = tuple(v for p in plans for v in p.secrets)
+    factset = gather_facts(common, command, target, probes, options, secrets=secrets)
+    return judge(factset, rules, started)
+
+
+def plans_from_config(common: Common, window: Mapping[str, Any]) -> list[Plan]:
+    """Return the plan of every family the config enables, in registry order."""
+    found = []
+    for fam in families():
+        if fam.plan and (plan := load(fam.plan)(common, window)) is not None:
+            found.append(plan)
+    return found

@@ -1,33 +1,67 @@
-"""The explicit probe registry: every probe, by name. Nothing registers itself by import."""
+"""The explicit family registry, and the probe table and fact catalog built from it."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
 from functools import cache
+from typing import Any
 
+from diagnose.family import Family
 from diagnose.probe import Probe
 
-# name -> "module:Class". Probe modules import their heavy libraries inside functions, so
-# loading this table (for `rules lint`, say) stays cheap.
-PROBES: dict[str, str] = {
-    "smoke": "diagnose.families.smoke.probe:SmokeProbe",
-    "buildlog": "diagnose.families.build.log_probe:BuildLogProbe",
-    "project": "diagnose.families.build.project_probe:ProjectProbe",
-    "envvars": "diagnose.families.env.probe:EnvVarsProbe",
-    "webhook_logs": "diagnose.families.webhooks.logs_probe:WebhookLogsProbe",
-    "webhook_captures": "diagnose.families.webhooks.captures_probe:WebhookCapturesProbe",
-    "webhook_endpoint": "diagnose.families.webhooks.endpoint_probe:WebhookEndpointProbe",
-    "dns": "diagnose.families.dns.probe:DNSProbe",
-    "tls": "diagnose.families.ssl.tls:TLSProbe",
-    "https": "diagnose.families.ssl.https:HTTPSProbe",
-    "latency_budget": "diagnose.families.latency.sample_probe:LatencyBudgetProbe",
-    "latency_sample": "diagnose.families.latency.sample_probe:LatencySampleProbe",
-    "latency_logs": "diagnose.families.latency.logs_probe:LatencyLogsProbe",
-    "deploys": "diagnose.families.deploy.probe:DeploysProbe",
-    "checklist_pre": "diagnose.families.checklist.probe:PreDeployProbe",
-    "checklist_post": "diagnose.families.checklist.probe:PostDeployProbe",
-}
+# The families, in the order `diagnose all` plans them. Adding a family is one line here: its
+# folder's __init__.py declares FAMILY (probes, options, plan), the CLI finds its command as
+# diagnose.commands.<name>, and its rules live in rules/<name>/.
+FAMILIES: tuple[str, ...] = (
+    "smoke",
+    "dns",
+    "ssl",
+    "webhooks",
+    "latency",
+    "build",
+    "env",
+    "deploy",
+    "checklist",
+)
+
+
+def family(name: str) -> Family:
+    """Return the family declared in diagnose/families/<name>/__init__.py."""
+    found: Family = importlib.import_module(f"diagnose.families.{name}").FAMILY
+    return found
+
+
+def families() -> list[Family]:
+    """Return every registered family, in registry order."""
+    return [family(n) for n in FAMILIES]
+
+
+def load(ref: str) -> Any:
+    """Return the object named by "module:attribute"."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@cache
+def _probe_table() -> dict[str, str]:
+    return {name: ref for f in families() for name, ref in f.probes.items()}
+
+
+class _Probes(Mapping[str, str]):
+    """Probe name -> "module:Class", from every family's declaration (read when first used)."""
+
+    def __getitem__(self, name: str) -> str:
+        return _probe_table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_probe_table())
+
+    def __len__(self) -> int:
+        return len(_probe_table())
+
+
+PROBES: Mapping[str, str] = _Probes()
 
 
 def probe_class(name: str) -> type[Probe]:

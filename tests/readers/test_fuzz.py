@@ -154,7 +154,7 @@ def test_captures(tmp_path: Path, data: bytes) -> None:
 @given(hostile_bytes("build"))
 def test_build_logs(tmp_path: Path, data: bytes) -> None:
     """Build logs, read as `diagnose build` reads them, then parsed and triaged."""
-    from diagnose.commands.build import read_log
+    from diagnose.families.build.plan import read_log
 
     TRIED["build logs"] += 1
     try:
@@ -176,8 +176,8 @@ def test_latency_logs(tmp_path: Path, data: bytes) -> None:
 @given(hostile_bytes("dotenv"), st.booleans())
 def test_env_sources(tmp_path: Path, data: bytes, convex: bool) -> None:
     """`convex env list` output and .env files, read as `diagnose env` reads them."""
-    from diagnose.commands.env import _read
     from diagnose.families.env.check import source_from_text
+    from diagnose.families.env.plan import read_text as _read
     from diagnose.families.env.scan import Scope
 
     TRIED["convex env list / dotenv"] += 1

@@ -1,6 +1,14 @@
-"""Reading build logs (GitHub Actions, gh run view, Cloudflare Pages, raw) and project build settings."""
+"""build: why a Pages or GitHub Actions build failed (the log) and how the project builds."""
 
-from diagnose.families.build.triage import FirstError, first_error
-from diagnose.readers.buildlog import BuildLog, LogFormat, LogLine, parse_log
+from diagnose.family import Family
 
-__all__ = ["BuildLog", "FirstError", "LogFormat", "LogLine", "first_error", "parse_log"]
+FAMILY = Family(
+    name="build",
+    summary="why a build failed, from its log and the project's build settings",
+    probes={
+        "buildlog": "diagnose.families.build.log_probe:BuildLogProbe",
+        "project": "diagnose.families.build.project_probe:ProjectProbe",
+    },
+    options="diagnose.families.build.options:BuildOptions",
+    plan="diagnose.families.build.plan:plan",
+)

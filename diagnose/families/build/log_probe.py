@@ -47,14 +47,15 @@ class BuildLogProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Parse the log text; no log given is recorded as build.checked false."""
-        from diagnose.families.build import first_error, parse_log
         from diagnose.families.build.triage import (
             error_lines,
             exit_code,
             failed,
+            first_error,
             is_candidate,
             region,
         )
+        from diagnose.readers.buildlog import parse_log
 
         text = ctx.options.get("log_text")
         sink.put("build.checked", text is not None)

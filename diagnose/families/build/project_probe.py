@@ -32,10 +32,10 @@ class ProjectProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the folder; no folder given is recorded as project.checked false."""
-        from diagnose.families.build.project import RUNBOOK_NODE_MAJOR, read_project
+        from diagnose.families.build.project import read_project
 
         folder = ctx.options.get("project_dir")
-        major = int(ctx.options.get("node_major") or RUNBOOK_NODE_MAJOR)
+        major = int(ctx.options["node_major"])
         sink.put("project.checked", folder is not None)
         sink.put("project.expected_node_major", major)
         if folder is None:

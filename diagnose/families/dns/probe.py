@@ -205,7 +205,7 @@ class DNSProbe:
         cap = float(ctx.options.get("query_timeout", QUERY_TIMEOUT))
         timeout = min(cap, ctx.remaining() * 0.5)
         if ctx.options.get("authoritative"):
-            port = int(ctx.options.get("authoritative_port") or 53)
+            port = int(ctx.options["authoritative_port"])
             resolvers = [
                 *resolvers,
                 *authoritative_servers(name, resolvers[0], min(timeout, 1.0), port),

@@ -1,1 +1,11 @@
-"""The env family."""
+"""env: environment variables against what the code needs (missing, empty, malformed, leaked)."""
+
+from diagnose.family import Family
+
+FAMILY = Family(
+    name="env",
+    summary="environment variables against what the code needs",
+    probes={"envvars": "diagnose.families.env.probe:EnvVarsProbe"},
+    options="diagnose.families.env.options:EnvOptions",
+    plan="diagnose.families.env.plan:plan",
+)

@@ -33,7 +33,7 @@ class LatencyLogsProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""
-        from diagnose.families.latency.budgets import resolve
+        from diagnose.budgets import resolve
         from diagnose.families.latency.logs import analyse_functions, analyse_requests, read_logs
 
         paths = [str(p) for p in ctx.options.get("latency_logs") or ()]

@@ -44,10 +44,10 @@ class LatencySampleProbe:
         verify: Any = ctx.options.get("ca_file") or True
         plan = Plan(
             urls=urls,
-            n=int(ctx.options.get("latency_n", 20)),
-            warmup=int(ctx.options.get("latency_warmup", 1)),
-            concurrency=int(ctx.options.get("latency_concurrency", 4)),
-            request_timeout=float(ctx.options.get("request_timeout", 10.0)),
+            n=int(ctx.options["latency_n"]),
+            warmup=int(ctx.options["latency_warmup"]),
+            concurrency=int(ctx.options["latency_concurrency"]),
+            request_timeout=float(ctx.options["request_timeout"]),
             deadline=time.monotonic() + max(0.05, ctx.remaining() - RESERVE_S),
             verify=verify,
         )
@@ -67,7 +67,7 @@ class LatencyBudgetProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Record each budget as a fact so that rules compare with value_fact, never a constant."""
-        from diagnose.families.latency.budgets import resolve
+        from diagnose.budgets import resolve
 
         for key, value in resolve(ctx.options.get("budgets")).items():
             sink.put(f"latency.budget.{key}", value)

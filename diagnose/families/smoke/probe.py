@@ -37,7 +37,6 @@ FIELDS = (
 )
 MAX_REDIRECTS = 10
 MAX_BODY = 64 * 1024  # enough for any error page; a 1 GB body is never read whole
-REQUEST_TIMEOUT = 10.0
 # The runbook's exact sign-in smoke test body.
 SIGNIN_BODY = {"email": "test@example.com", "password": "testpass"}
 USER_AGENT = "diagnose-smoke/1"
@@ -79,7 +78,7 @@ class SmokeProbe:
             )
         else:
             sink.put("smoke.health.checked", False)
-        cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
+        cap = float(ctx.options["request_timeout"])
         verify: Any = ctx.options.get("ca_file") or True
         budget = ctx.remaining(cap)
         client = httpx.Client(verify=verify, headers={"user-agent": USER_AGENT})

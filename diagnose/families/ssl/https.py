@@ -14,8 +14,6 @@ if TYPE_CHECKING:
 
     import httpx
 
-REQUEST_TIMEOUT = 5.0
-
 
 def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx.BaseTransport:
     """Return a transport that connects to ADDRESS:APORT for HOST:PORT, with SNI and Host kept."""
@@ -65,7 +63,7 @@ class HTTPSProbe:
         import httpx
 
         host = str(ctx.options["name"]).rstrip(".").lower()
-        port = int(ctx.options.get("port") or 443)
+        port = int(ctx.options["port"])
         url = f"https://{host}/" if port == 443 else f"https://{host}:{port}/"
         targets = [(a, int(p)) for a, p in ctx.options.get("connect_to") or ()]
         if not targets:
@@ -87,7 +85,7 @@ class HTTPSProbe:
         address, aport = targets[0]
         ca_file = ctx.options.get("ca_file")
         verify = verify_context(str(ca_file) if ca_file else None)
-        cap = float(ctx.options.get("request_timeout", REQUEST_TIMEOUT))
+        cap = float(ctx.options["request_timeout"])
         with httpx.Client(
             transport=_transport(host, port, address, aport, verify),
             headers={"user-agent": USER_AGENT},

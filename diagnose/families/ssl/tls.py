@@ -83,14 +83,14 @@ class TLSProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Connect, handshake, analyse; refused, timed-out and failed handshakes are facts."""
         host = str(ctx.options["name"]).rstrip(".").lower()
-        port = int(ctx.options.get("port") or 443)
-        warn = int(ctx.options.get("warn_days") or 14)
+        port = int(ctx.options["port"])
+        warn = int(ctx.options["warn_days"])
         sink.update(
             {
                 "tls.host": host,
                 "tls.port": port,
                 "tls.warn_days": warn,
-                "tls.critical_days": int(ctx.options.get("critical_days") or 3),
+                "tls.critical_days": int(ctx.options["critical_days"]),
                 "tls.resolve_error": None,
             }
         )

@@ -1,1 +1,15 @@
-"""Standard Webhooks signatures, captured deliveries and Convex logs: the webhooks family's readers."""
+"""webhooks: why payment events are not processed (Convex logs, captured deliveries, the endpoint)."""
+
+from diagnose.family import Family
+
+FAMILY = Family(
+    name="webhooks",
+    summary="why payment events are not being processed",
+    probes={
+        "webhook_logs": "diagnose.families.webhooks.logs_probe:WebhookLogsProbe",
+        "webhook_captures": "diagnose.families.webhooks.captures_probe:WebhookCapturesProbe",
+        "webhook_endpoint": "diagnose.families.webhooks.endpoint_probe:WebhookEndpointProbe",
+    },
+    options="diagnose.families.webhooks.options:WebhooksOptions",
+    plan="diagnose.families.webhooks.plan:plan",
+)

@@ -67,7 +67,6 @@ class WebhookCapturesProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the captures, verify them, count the reasons."""
         from diagnose.families.webhooks.signature import (
-            TOLERANCE_S,
             Reason,
             diagnose,
             secret_problem,
@@ -80,7 +79,7 @@ class WebhookCapturesProbe:
         secret = ctx.options.get("secret") or None
         previous = ctx.options.get("previous_secret") or None
         other = ctx.options.get("other_secret") or None
-        tolerance = int(ctx.options.get("tolerance_s") or TOLERANCE_S)
+        tolerance = int(ctx.options["tolerance_s"])
         since: datetime | None = ctx.options.get("since")
         until: datetime = ctx.options.get("until") or ctx.now
         put("secret_env", ctx.options.get("secret_env"))
@@ -105,8 +104,7 @@ class WebhookCapturesProbe:
         inside = [
             d
             for d in deliveries
-            if d.received_at is None
-            or ((lo is None or d.received_at >= lo) and d.received_at < hi)
+            if d.received_at is None or ((lo is None or d.received_at >= lo) and d.received_at < hi)
         ]
         put("in_window", len(inside))
         reasons: Counter[str] = Counter()

@@ -17,7 +17,6 @@ FIELDS = (
     "outcome",
     "body_excerpt",
 )
-REQUEST_TIMEOUT = 15.0  # DodoPayments' own delivery timeout
 
 
 class WebhookEndpointProbe:
@@ -37,7 +36,7 @@ class WebhookEndpointProbe:
         if not url:
             sink.put("webhook.endpoint.checked", False)
             return
-        cap = float(ctx.options.get("request_timeout") or REQUEST_TIMEOUT)
+        cap = float(ctx.options["request_timeout"])
         verify: Any = ctx.options.get("ca_file") or True
         check = _Check("endpoint", "POST", str(url), {})
         budget = ctx.remaining(cap)

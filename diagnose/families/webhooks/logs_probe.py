@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 DODO_TIMEOUT_MS = 15_000  # DodoPayments gives up on a delivery after 15 s and retries it
-DEFAULT_FUNCTION = r"(?i)webhook|dodo"
 MAX_EXAMPLES = 5
 # What handlers (and the standardwebhooks / Dodo SDK errors) say when verification fails.
 SIGNATURE_RX = re.compile(
@@ -88,8 +87,8 @@ class WebhookLogsProbe:
 
         since: datetime | None = ctx.options.get("since")
         until: datetime = ctx.options.get("until") or ctx.now
-        pattern = str(ctx.options.get("function_match") or DEFAULT_FUNCTION)
-        fmt = LogFormat(ctx.options.get("log_format") or "auto")
+        pattern = str(ctx.options["function_match"])
+        fmt = LogFormat(ctx.options["log_format"])
         put("window_since", iso(since) if since else None)
         put("window_until", iso(until))
         put("function_match", pattern)

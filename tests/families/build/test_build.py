@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnose.families.build import LogFormat, first_error, parse_log
 from diagnose.families.build.project import allows_major
+from diagnose.families.build.triage import first_error
+from diagnose.readers.buildlog import LogFormat, parse_log
 from tests.support.cli import ROOT
 
 LOGS = ROOT / "fixtures" / "build"

@@ -1,0 +1,98 @@
+"""What `diagnose env` runs: the required names against Convex's env list, .env files, workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from diagnose.errors import BadInput
+from diagnose.families.env.check import (
+    VITE_PRODUCTION_FILES,
+    Source,
+    source_from_text,
+    workflow_sources,
+)
+from diagnose.families.env.options import EnvOptions
+from diagnose.families.env.scan import Scope
+from diagnose.family import Plan
+from diagnose.inputs import read_bytes
+from diagnose.options import resolve
+from diagnose.settings import Common
+
+MAX_ENV_BYTES = 1024 * 1024
+NOTHING_TO_CHECK = (
+    "nothing to check against: give --convex-env FILE|- (npx convex env list --prod), "
+    "--env-file FILE, or --project DIR with .env files or workflows"
+)
+
+
+def read_text(source: str, what: str) -> str:
+    """Read an env file or stdin as UTF-8 (a BOM is fine); raise BadInput when it is not."""
+    data = read_bytes(source, what, MAX_ENV_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{what} {source}: not UTF-8 text (byte {exc.start})") from None
+
+
+def env_sources(
+    root: Path | None, convex_env: str | None, env_files: Sequence[str]
+) -> list[Source]:
+    """Where the present names come from: Convex's env list, the build's .env files, workflows."""
+    sources: list[Source] = []
+    if convex_env is not None:
+        label = "npx convex env list" + ("" if convex_env == "-" else f" ({convex_env})")
+        sources.append(
+            source_from_text(read_text(convex_env, "--convex-env"), label, Scope.CONVEX, True)
+        )
+    files = [Path(f) for f in env_files]
+    if not files and root is not None:
+        # What `vite build` itself would read.
+        files = [root / n for n in VITE_PRODUCTION_FILES if (root / n).is_file()]
+    for path in files:
+        text = read_text(str(path), "--env-file")
+        label = path.name if root is not None and path.parent == root else str(path)
+        production = "development" not in path.name and not path.name.endswith(".test")
+        sources.append(source_from_text(text, label, Scope.BUILD, production, path))
+    if root is not None:
+        sources.extend(workflow_sources(root))
+    return sources
+
+
+def file_values(sources: Sequence[Source]) -> tuple[str, ...]:
+    """Return every value the sources hold (for the redactor; never for output)."""
+    return tuple(e.value for s in sources for e in s.entries if e.value)
+
+
+def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> Plan | None:
+    """The envvars probe over every source given; None (or BadInput) when there is none."""
+    root = Path(opts.project) if opts.project else None
+    if root is not None and not root.is_dir():
+        raise BadInput(f"--project {opts.project}: not a folder")
+    sources = env_sources(root, opts.convex_env, opts.env_files)
+    if not sources:
+        if required:
+            raise BadInput(NOTHING_TO_CHECK)
+        return None
+    extra: dict[str, str] = {}
+    for key in ("secret_env", "previous_secret_env"):
+        if name := common.config.get("webhooks", key):
+            extra[str(name)] = f"diagnose.toml webhooks.{key}"
+    options: dict[str, Any] = {
+        "project_dir": opts.project,
+        "sources": sources,
+        "extra_required": extra,
+    }
+    convex = opts.convex_env
+    target = opts.project or (convex if convex not in (None, "-") else "stdin")
+    # Values read from files are masked in everything written, just in case.
+    return Plan("env", str(target), ("envvars",), options, file_values(sources))
+
+
+def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
+    """Env variables when project.dir or project.convex_env is set."""
+    opts = resolve(EnvOptions, common.config)
+    if not (opts.project or opts.convex_env):
+        return None
+    return command_plan(opts, common, required=False)

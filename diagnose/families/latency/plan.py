@@ -1,0 +1,68 @@
+"""What `diagnose latency` runs: live samples of URLs, request and function logs, the budgets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from diagnose.budgets import Budgets, from_config
+from diagnose.errors import BadInput
+from diagnose.families.latency.logs import read_path_check
+from diagnose.families.latency.options import LatencyOptions
+from diagnose.family import Plan
+from diagnose.inputs import check_url
+from diagnose.options import resolve
+from diagnose.settings import Common
+
+PROBES = ("latency_budget", "latency_sample", "latency_logs")
+
+
+def command_plan(
+    opts: LatencyOptions,
+    common: Common,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    required: bool = True,
+) -> Plan | None:
+    """Sample the URLs and read the logs against the budgets; None (or BadInput) for nothing."""
+    for path in opts.logs:
+        if problem := read_path_check(path):
+            raise BadInput(f"--log {path}: {problem}")
+    urls = list(opts.urls)
+    if required and not urls and not opts.logs and (url := common.config.get("service", "url")):
+        urls = [url]
+    if not urls and not opts.logs:
+        if not required:
+            return None
+        raise BadInput(
+            "nothing to measure: give URLs (diagnose latency https://dashtray.com), "
+            "--log PATH, or set service.url in diagnose.toml"
+        )
+    urls = [check_url(u, "URL") for u in urls]
+    if since and until and since > until:
+        raise BadInput(f"--since {since.isoformat()} is after --until {until.isoformat()}")
+    configured = any(
+        common.config.get("budgets", f) is not None for f in Budgets.__dataclass_fields__
+    )
+    options: dict[str, Any] = {
+        "latency_urls": urls,
+        "latency_n": opts.n,
+        "latency_concurrency": opts.concurrency,
+        "latency_warmup": opts.warmup,
+        "latency_logs": list(opts.logs),
+        "since": since,
+        "until": until,
+        "budgets": from_config(common.config),
+        "budget_source": str(common.config.path) if configured else "runbook",
+        "ca_file": opts.ca_file,
+    }
+    return Plan("latency", " ".join([*urls, *opts.logs]), PROBES, options)
+
+
+def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
+    """Live sampling of latency.urls and reading latency.logs, against [budgets]."""
+    opts = resolve(LatencyOptions, common.config)
+    until = window.get("until") or common.now
+    return command_plan(opts, common, window.get("since"), until, required=False)

@@ -1,0 +1,30 @@
+"""What `diagnose smoke` runs, from its options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from diagnose.errors import BadInput
+from diagnose.families.smoke.options import SmokeOptions
+from diagnose.family import Plan
+from diagnose.inputs import check_url
+from diagnose.options import resolve
+from diagnose.settings import Common
+
+
+def command_plan(opts: SmokeOptions) -> Plan:
+    """The smoke probe against the frontend URL (and Convex health when a Convex URL is set)."""
+    if not opts.url:
+        raise BadInput(
+            "no URL: give --url https://dashtray.com or set service.url in diagnose.toml"
+        )
+    url = check_url(opts.url, "--url")
+    convex = check_url(opts.convex_url, "--convex-url") if opts.convex_url else None
+    return Plan("smoke", url, ("smoke",), {"url": url, "convex_url": convex})
+
+
+def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
+    """Smoke tests when service.url is set."""
+    opts = resolve(SmokeOptions, common.config)
+    return command_plan(opts) if opts.url else None

@@ -1,0 +1,53 @@
+"""What `diagnose ssl` runs: the name's DNS, the TLS chain as served, and HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from diagnose.errors import BadInput
+from diagnose.families.dns.options import DnsOptions
+from diagnose.families.dns.plan import probe_options
+from diagnose.families.ssl.options import SslOptions
+from diagnose.family import Plan
+from diagnose.inputs import check_domain, parse_address
+from diagnose.options import resolve
+from diagnose.settings import Common
+
+PROBES = ("dns", "tls", "https")
+
+
+def check_pem(path: Path) -> None:
+    """Raise BadInput unless the file holds at least one PEM certificate."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"--ca-file {path}: cannot read: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise BadInput(f"--ca-file {path}: no PEM certificate in it (BEGIN CERTIFICATE)")
+
+
+def command_plan(domain: str, dns: DnsOptions, opts: SslOptions, common: Common) -> Plan:
+    """dns + tls + https for one name."""
+    name = check_domain(domain) if domain else ""
+    if opts.ca_file:
+        check_pem(Path(opts.ca_file))
+    options: dict[str, Any] = {
+        **probe_options(name, dns, common),
+        "port": opts.port,
+        "connect_to": [parse_address(c, "--connect-to", opts.port) for c in opts.connect_to],
+        "ca_file": opts.ca_file,
+        "warn_days": opts.warn_days,
+        "critical_days": opts.critical_days,
+    }
+    return Plan("ssl", name, PROBES, options)
+
+
+def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
+    """DNS, TLS and HTTPS when service.domain is set."""
+    domain = common.config.get("service", "domain")
+    if not domain:
+        return None
+    dns = resolve(DnsOptions, common.config)
+    return command_plan(domain, dns, resolve(SslOptions, common.config), common)

@@ -1,0 +1,107 @@
+"""What `diagnose webhooks` runs: the Convex logs, the captured deliveries, the endpoint."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from diagnose.errors import BadInput
+from diagnose.families.webhooks.options import WebhooksOptions
+from diagnose.family import Plan
+from diagnose.inputs import check_url
+from diagnose.options import resolve
+from diagnose.settings import Common
+from diagnose.timeparse import iso
+
+NOTHING_TO_READ = (
+    "nothing to read: give --log FILE (npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
+    "--capture FILE (HAR or JSON lines) or --endpoint URL"
+)
+
+
+def readable(paths: Sequence[str], option: str) -> list[str]:
+    """Check that every file exists and is readable ('-' is stdin, once)."""
+    for p in paths:
+        if p == "-":
+            continue
+        path = Path(p)
+        if not path.exists():
+            raise BadInput(f"{option} {p}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{option} {p}: is a folder, give a file")
+        if not os.access(path, os.R_OK):
+            raise BadInput(f"{option} {p}: not readable")
+    if list(paths).count("-") > 1:
+        raise BadInput(f"{option} -: stdin can be read only once")
+    return list(paths)
+
+
+def env_name(value: str | None, option: str) -> str | None:
+    """Return the name of an environment variable; raise BadInput when it is not one."""
+    if value and not value.replace("_", "").isalnum():
+        raise BadInput(f"bad {option} {value!r}: give the NAME of an environment variable")
+    return value
+
+
+def secret_envs(opts: WebhooksOptions) -> list[str]:
+    """The names of the env vars that hold secrets (their values are masked everywhere)."""
+    names = [
+        env_name(opts.secret_env, "--secret-env"),
+        env_name(opts.previous_secret_env, "--previous-secret-env"),
+        env_name(opts.other_secret_env, "--other-secret-env"),
+    ]
+    return [n for n in names if n]
+
+
+def command_plan(
+    opts: WebhooksOptions, since: datetime | None, until: datetime, *, required: bool = True
+) -> Plan | None:
+    """The webhook probes for what was given; None (or BadInput when required) for nothing."""
+    secret_envs(opts)
+    logs = readable(opts.logs, "--log")
+    captures = readable(opts.captures, "--capture")
+    endpoint = check_url(opts.endpoint, "--endpoint") if opts.endpoint else None
+    if not (logs or captures or endpoint):
+        if required:
+            raise BadInput(NOTHING_TO_READ)
+        return None
+    if since is not None and since >= until:
+        raise BadInput(f"--since {iso(since)} is not before --until ({iso(until)})")
+    try:
+        re.compile(opts.function_match)
+    except re.error as exc:
+        raise BadInput(f"bad --function {opts.function_match!r}: {exc}") from None
+    secrets = {
+        "secret": os.environ.get(opts.secret_env) or None,
+        "previous_secret": os.environ.get(opts.previous_secret_env or "") or None,
+        "other_secret": os.environ.get(opts.other_secret_env or "") or None,
+    }
+    options: dict[str, Any] = {
+        "logs": logs,
+        "captures": captures,
+        "since": since,
+        "until": until,
+        "log_format": opts.log_format,
+        "function_match": opts.function_match,
+        "secret_env": opts.secret_env,
+        **secrets,
+        "tolerance_s": opts.tolerance_s,
+        "endpoint": endpoint,
+    }
+    probes = ("webhook_logs", "webhook_captures") + (("webhook_endpoint",) if endpoint else ())
+    target = endpoint or ", ".join([*logs, *captures])
+    return Plan("webhooks", target, probes, options, tuple(v for v in secrets.values() if v))
+
+
+def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
+    """Webhook logs, captures and the endpoint, when any of them is configured."""
+    opts = resolve(WebhooksOptions, common.config)
+    for path in [*opts.logs, *opts.captures]:
+        if not Path(path).is_file():
+            raise BadInput(f"config {common.config.path}: webhooks file {path}: no such file")
+    until = window.get("until") or common.now
+    return command_plan(opts, window.get("since"), until, required=False)
