@@ -12,25 +12,22 @@ import click
 
 from diagnose import __version__
 from diagnose.errors import BadInput
+from diagnose.families import FAMILIES
 
-# name -> "module:attribute" of a click command. Each command module imports only click and the
-# standard library at top level, so listing them for --help stays fast.
-COMMANDS: dict[str, str] = {
-    "smoke": "diagnose.commands.smoke:command",
-    "build": "diagnose.commands.build:command",
-    "env": "diagnose.commands.env:command",
-    "dns": "diagnose.commands.dns:command",
-    "ssl": "diagnose.commands.ssl:command",
+# name -> "module:attribute" of a click command: every family's command (diagnose.commands.<name>,
+# from the family registry), then the commands that belong to no family. Each command module
+# imports only click and the standard library at top level, so listing them for --help stays fast.
+OTHER_COMMANDS: dict[str, str] = {
     "replay": "diagnose.commands.replay:command",
     "demo": "diagnose.commands.demo:command",
     "all": "diagnose.commands.all:command",
     "lab": "diagnose.commands.lab:command",
     "init": "diagnose.commands.init:command",
-    "latency": "diagnose.commands.latency:command",
-    "webhooks": "diagnose.commands.webhooks:command",
     "incident": "diagnose.commands.incident:command",
-    "checklist": "diagnose.commands.checklist:command",
-    "deploy": "diagnose.commands.deploy:command",
+}
+COMMANDS: dict[str, str] = {
+    **{name: f"diagnose.commands.{name}:command" for name in FAMILIES},
+    **OTHER_COMMANDS,
 }
 
 

@@ -23,6 +23,20 @@ CORE_SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
     "secrets": {"env": (list,), "values_from_files": (list,)},
     "incident": {"db": (str,), "sinks": (dict,)},
 }
+# What the core keys mean, for docs/configuration.md: key -> (default as shown, used by, meaning).
+CORE_DOCS: dict[str, tuple[str, str, str]] = {
+    "service.domain": ("none", "ssl, dns, all", "the domain `diagnose all` checks end to end"),
+    "service.pages_project": (
+        "none",
+        "dns, ssl, all",
+        "the Cloudflare Pages project: the custom domain must CNAME to `<project>.pages.dev`",
+    ),
+    "rules.dirs": ("[]", "every command", "extra rule folders, as `--rules`"),
+    "secrets.env": ("[]", "every command", "env vars whose values are masked in everything written"),
+    "secrets.values_from_files": ("[]", "every command", "reserved"),
+    "incident.db": ("the user data dir", "incident, deploy, --attach", "the local incident log"),
+    "incident.sinks": ("{}", "incident, --attach", "named sinks: github, slack, pagerduty, webhook"),
+}
 
 
 def option_classes() -> list[type]:

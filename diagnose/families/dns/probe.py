@@ -202,7 +202,7 @@ class DNSProbe:
         resolvers = resolvers_from(ctx.options)
         if not resolvers:
             raise RuntimeError("no resolver: none given and none configured in /etc/resolv.conf")
-        cap = float(ctx.options.get("query_timeout", QUERY_TIMEOUT))
+        cap = QUERY_TIMEOUT
         timeout = min(cap, ctx.remaining() * 0.5)
         if ctx.options.get("authoritative"):
             port = int(ctx.options["authoritative_port"])

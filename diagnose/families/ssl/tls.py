@@ -103,7 +103,7 @@ class TLSProbe:
         sink.put("tls.connect.attempted", len(targets))
         if not targets:
             return
-        cap = float(ctx.options.get("connect_timeout", CONNECT_TIMEOUT))
+        cap = CONNECT_TIMEOUT
         # Leave time to analyse and report: a silent server must become a fact, not a
         # probe cut off by the deadline. A server that trickles its handshake a byte at a time
         # never trips a per-read socket timeout, so each endpoint is bounded as a whole too.
