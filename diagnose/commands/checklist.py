@@ -280,7 +280,10 @@ def run_post(
     from diagnose.engine.api import judge
     from diagnose.families.build.plan import project_dir
     from diagnose.families.latency.logs import read_path_check
+    from diagnose.families.latency.options import LatencyOptions
+    from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.inputs import check_url
+    from diagnose.options import resolve as resolve_options
     from diagnose.timeparse import parse_when
 
     common = make_common(params)
@@ -303,6 +306,8 @@ def run_post(
             "--log PATH (Convex logs: crons, syncs, email, webhooks; request logs: error rate)"
         )
     configured = dict(common.config.data.get("budgets", {}))
+    latency = resolve_options(LatencyOptions, common.config)
+    webhooks = resolve_options(WebhooksOptions, common.config)
     probes = ["checklist_post", "latency_budget"]
     if url:
         probes.append("smoke")
@@ -319,10 +324,12 @@ def run_post(
         "request_timeout": common.config.get("run", "request_timeout", 10.0),
         "latency_urls": [url] if url and sample else [],
         "latency_n": sample,
-        "latency_concurrency": 4,
-        "latency_warmup": 1,
+        "latency_concurrency": latency.concurrency,
+        "latency_warmup": latency.warmup,
         "latency_logs": list(logs),
         "logs": convex_logs,  # the webhook and checklist readers take Convex logs only
+        "function_match": webhooks.function_match,
+        "log_format": webhooks.log_format,
         "since": lo,
         "until": common.now,
         "budgets": resolve(configured),
