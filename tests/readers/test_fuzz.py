@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from diagnose.errors import BadInput
 from diagnose.families import make_probe
+from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.probe import FactSink, ProbeContext
 from tests.support.cli import ROOT, Result, run_cli
 
@@ -108,7 +109,16 @@ def collect(
 ) -> dict[str, Any]:
     """Run one probe in this process; return its facts, checked to be JSON."""
     p = make_probe(probe)
-    ctx = ProbeContext(options={"timeout": 30, **options}, now=NOW, deadline=time.monotonic() + 30)
+    # What a command's plan would pass besides the file: the options classes' defaults.
+    defaults = {
+        "request_timeout": 10.0,
+        "function_match": WebhooksOptions.function_match,
+        "log_format": WebhooksOptions.log_format,
+        "tolerance_s": WebhooksOptions.tolerance_s,
+    }
+    ctx = ProbeContext(
+        options={"timeout": 30, **defaults, **options}, now=NOW, deadline=time.monotonic() + 30
+    )
     sink = FactSink(p.name, p.provides)
     try:
         p.collect(ctx, sink)

@@ -37,7 +37,12 @@ def test_huge_body_is_not_read_whole(lab) -> None:  # type: ignore[no-untyped-de
     app = lab("huge-body")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     facts = gather(
-        "smoke", app.url, ["smoke"], {"url": app.url}, now=datetime.now(UTC), timeout=5
+        "smoke",
+        app.url,
+        ["smoke"],
+        {"url": app.url, "request_timeout": 5.0},
+        now=datetime.now(UTC),
+        timeout=5,
     ).facts
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert facts["smoke.homepage.status"] == 200
