@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from diagnose.families.webhooks.logs_probe import WebhookLogsProbe
+from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.lab.convex_logs import write_scenario
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import iso
@@ -24,7 +25,12 @@ def facts(logs: list[Path], since: datetime | None, match: str | None = None) ->
     """Run the probe on files; return its facts without the `webhook.logs.` prefix."""
     probe = WebhookLogsProbe()
     sink = FactSink(probe.name, probe.provides)
-    options = {"logs": [str(p) for p in logs], "since": since, "function_match": match}
+    options = {
+        "logs": [str(p) for p in logs],
+        "since": since,
+        "function_match": match or WebhooksOptions.function_match,
+        "log_format": WebhooksOptions.log_format,
+    }
     probe.collect(ProbeContext(options, NOW, time.monotonic() + 60), sink)
     return {k.removeprefix("webhook.logs."): v for k, v in sink.close().items()}
 
