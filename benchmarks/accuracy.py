@@ -111,6 +111,7 @@ def _harness(family: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"corpus_harness_{family}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

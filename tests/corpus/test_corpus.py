@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("accuracy", ROOT / "benchmarks" / "accuracy.py")
 assert _spec and _spec.loader
 accuracy = importlib.util.module_from_spec(_spec)
+sys.modules["accuracy"] = accuracy  # dataclasses look their module up there
 _spec.loader.exec_module(accuracy)
 
 CASES = accuracy.load_cases()
@@ -29,7 +31,14 @@ def _run(case):  # type: ignore[no-untyped-def]
     return _RAN[case.folder]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.family}/{c.name}" for c in CASES])
+def _marks(family: str) -> list[pytest.MarkDecorator]:
+    """A family whose harness starts servers (a TLS server per chain) runs with the lab tests."""
+    return [pytest.mark.lab] if (ROOT / "corpus" / family / "harness.py").is_file() else []
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=f"{c.family}/{c.name}", marks=_marks(c.family)) for c in CASES]
+)
 def test_case(case) -> None:
     out = _run(case)
     assert not out.crashed, out.error
@@ -46,7 +55,7 @@ def test_case_files_name_their_source() -> None:
         assert case.expect == accuracy.HEALTHY or "." in case.expect, case.folder
 
 
-@pytest.mark.parametrize("family", sorted(TOP1))
+@pytest.mark.parametrize("family", [pytest.param(f, marks=_marks(f)) for f in sorted(TOP1)])
 def test_family_top1(family: str) -> None:
     cases = [c for c in CASES if c.family == family]
     if len(cases) < MIN_CASES:

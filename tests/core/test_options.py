@@ -15,10 +15,8 @@ from diagnose.configdocs import render
 from diagnose.errors import BadInput
 from diagnose.options import default_of, fields, resolve
 
-ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = [
-    (cls, f, s) for cls in option_classes() for f, s in fields(cls) if s.config is not None
-]
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = [(cls, f, s) for cls in option_classes() for f, s in fields(cls) if s.config is not None]
 
 
 def _other(value: object, low: float | None) -> object:
@@ -102,6 +100,7 @@ def _ssl_facts(tmp_path: Path, *args: str, config: str = "") -> dict[str, object
     return facts
 
 
+@pytest.mark.lab
 def test_cli_and_config_reach_the_probe(tmp_path: Path) -> None:
     """From the command line and the config to what the tls probe was given (and recorded)."""
     assert _ssl_facts(tmp_path)["tls.warn_days"] == 14
