@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
+from diagnose.coverage import blind_spots, summary
 from diagnose.engine.run import run_probes
 from diagnose.families import PROBES, catalog, families, load, make_probe, probe_class
 from diagnose.family import Plan
@@ -42,12 +43,15 @@ def judge(
         and (describe := getattr(probe_class(probe.name), "describe", None)) is not None
         for line in describe(factset.facts)
     ]
+    # Why the run cannot say ok comes first; what it checked before the shape of it.
+    judged = len(findings) + len(quiet)
+    described = [*blind_spots(factset.facts, judged), *summary(factset.facts), *described]
     return Diagnosis(
         command=factset.command,
         target=factset.target,
         started_at=iso(started),
         finished_at=iso(datetime.now(UTC)),
-        status=overall_status(findings, factset),
+        status=overall_status(findings, factset, quiet),
         findings=findings,
         inconclusive=inconclusive,
         quiet=quiet,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from diagnose.coverage import blind_spots
 from diagnose.model import (
     Confidence,
     FactSet,
@@ -153,14 +154,20 @@ def rank(fired: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple
     return tuple(final)
 
 
-def overall_status(findings: Iterable[Finding], factset: FactSet) -> Status:
-    """Return critical/warning from the findings, unknown when a probe failed unexplained, else ok."""
+def overall_status(
+    findings: Iterable[Finding], factset: FactSet, quiet: Sequence[str] = ()
+) -> Status:
+    """Return critical/warning from the findings; else ok only when something was checked and
+    passed: unknown when a probe failed unexplained, a probe checked nothing, or no rule judged."""
+    findings = list(findings)
     severities = {f.severity for f in findings} | {e.severity for f in findings for e in f.explains}
     if Severity.CRITICAL in severities:
         return Status.CRITICAL
     if Severity.WARNING in severities:
         return Status.WARNING
     if any(p.status is not ProbeStatus.OK for p in factset.probes):
+        return Status.UNKNOWN
+    if blind_spots(factset.facts, len(findings) + len(quiet)):
         return Status.UNKNOWN
     return Status.OK
 
