@@ -44,10 +44,7 @@ def finish(diagnosis: Diagnosis, common: Common) -> int:
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)
     color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
-    text = renderer(fmt, color=color, verbose=common.verbose)(diagnosis)
-    if fmt is OutputFormat.JSON:
-        # JSON goes through the data redactor so that the document stays valid JSON.
-        text = redactor.json(diagnosis.to_json(), indent=2) + "\n"
+    text = renderer(fmt, color=color, verbose=common.verbose, redactor=redactor)(diagnosis)
     write_text(text, common.output, redactor)
     if common.save_facts is not None:
         save_facts(diagnosis.factset, common.save_facts, redactor)
@@ -63,11 +60,12 @@ def finish(diagnosis: Diagnosis, common: Common) -> int:
 def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     """Render every diagnosis: JSON lines for --format json, else one report after another."""
     from diagnose.render import OutputFormat, renderer
+    from diagnose.render.json_out import render_json
 
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)
     if fmt is OutputFormat.JSON:
-        text = "".join(redactor.json(d.to_json()) + "\n" for d in diagnoses)
+        text = "".join(render_json(d, redactor, indent=None) for d in diagnoses)
     else:
         color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
         render = renderer(fmt, color=color, verbose=common.verbose)

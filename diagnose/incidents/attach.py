@@ -33,6 +33,7 @@ def attachment_key(command: str, target: str) -> str:
 
 def make_record(diagnosis: Diagnosis, redactor: Redactor) -> AttachmentRecord:
     """Render a diagnosis for storage and sending, every rendering through the redactor."""
+    from diagnose.render.json_out import render_json
     from diagnose.render.markdown import render_markdown
     from diagnose.render.text import render_text
 
@@ -45,7 +46,7 @@ def make_record(diagnosis: Diagnosis, redactor: Redactor) -> AttachmentRecord:
         key=attachment_key(diagnosis.command, redactor.text(diagnosis.target)),
         markdown=redactor.text(render_markdown(diagnosis)),
         plain=redactor.text(render_text(diagnosis, color=False)),
-        diagnosis_json=redactor.json(diagnosis.to_json(), indent=2),
+        diagnosis_json=render_json(diagnosis, redactor).rstrip("\n"),
     )
 
 

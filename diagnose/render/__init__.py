@@ -6,6 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from diagnose.model import Diagnosis
+from diagnose.redact import Redactor
 from diagnose.render.json_out import render_json
 from diagnose.render.markdown import render_markdown
 from diagnose.render.text import render_text
@@ -20,11 +21,15 @@ class OutputFormat(StrEnum):
 
 
 def renderer(
-    fmt: OutputFormat, *, color: bool = False, verbose: bool = False
+    fmt: OutputFormat,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    redactor: Redactor | None = None,
 ) -> Callable[[Diagnosis], str]:
-    """Return the renderer for a format."""
+    """Return the renderer for a format; JSON is masked with the redactor as it is built."""
     if fmt is OutputFormat.JSON:
-        return render_json
+        return lambda d: render_json(d, redactor)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(d, verbose=verbose)
     return lambda d: render_text(d, color=color, verbose=verbose)

@@ -135,3 +135,19 @@ def test_replay_shows_the_shape_again(tmp_path: Path) -> None:
         live = run_cli("latency", app.url, "-n", "4", "--format", "json", "--save-facts", str(facts))
     replayed = run_cli("replay", str(facts), "--format", "json")
     assert live.json()["notes"] and replayed.json()["notes"] == live.json()["notes"]
+
+
+def test_json_output_is_masked_as_data_and_stays_valid() -> None:
+    """One JSON path: a secret inside a fact, a key and a note is masked; the document parses."""
+    from diagnose.model import Diagnosis, FactSet, Status
+    from diagnose.redact import Redactor
+    from diagnose.render import OutputFormat, renderer
+
+    secret = 'whsec_"quoted\\secret'
+    facts = {"webhook.captures.examples": [f"signed with {secret}"], f"k {secret}": 1}
+    factset = FactSet("webhooks", "t", "2026-11-27T10:00:00Z", (), facts)
+    d = Diagnosis("webhooks", "t", "a", "b", Status.OK, (), (), (), factset, notes=(secret,))
+    text = renderer(OutputFormat.JSON, redactor=Redactor([secret]))(d)
+    doc = json.loads(text)
+    assert secret not in text and "quoted" not in text
+    assert doc["notes"] == ["[REDACTED]"] and "k [REDACTED]" in doc["facts"]
