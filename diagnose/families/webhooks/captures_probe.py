@@ -15,6 +15,7 @@ COUNTS = (
     "failed",
     "missing_headers",
     "malformed_headers",
+    "no_v1_signature",
     "timestamp_skew",
     "previous_secret",
     "other_secret",

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,7 +15,7 @@ from enum import StrEnum
 PREFIX = "whsec_"
 TOLERANCE_S = 300  # every reference library: 5 minutes both ways
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
-MIN_KEY_BYTES = 24  # the spec: "at least 24 bytes"
+SHORT_KEY_BYTES = 16  # issued secrets are 24 bytes or more (the spec asks for at least 24)
 
 
 class Reason(StrEnum):
@@ -28,6 +29,7 @@ class Reason(StrEnum):
     PREVIOUS_SECRET = "previous-secret"
     OTHER_SECRET = "other-secret"
     BODY_MODIFIED = "body-modified"
+    NO_V1_SIGNATURE = "no-v1-signature"
     SECRET_FORMAT = "secret-format"
     SECRET_MISMATCH = "secret-mismatch"
 
@@ -65,8 +67,10 @@ def secret_problem(secret: str) -> str | None:
     except (binascii.Error, ValueError):
         return "the part after whsec_ is not valid base64"
     key = decode_secret(secret)
-    if len(key) < MIN_KEY_BYTES:
-        return f"it decodes to {len(key)} bytes; Standard Webhooks secrets have at least {MIN_KEY_BYTES}"
+    if len(key) < SHORT_KEY_BYTES:
+        # The reference libraries take any non-empty key (a 23-byte one is fine), but a key this
+        # short is no secret DodoPayments issued: most likely a paste cut short.
+        return f"it decodes to only {len(key)} bytes: the secret was probably cut short when pasted"
     return None
 
 
@@ -86,15 +90,29 @@ def sign(secret: str, msg_id: str, timestamp: str | int, body: bytes) -> str:
     return sign_with_key(decode_secret(secret), msg_id, timestamp, body)
 
 
-def parse_signatures(header: str) -> list[tuple[str, str]] | None:
-    """Split a `webhook-signature` header into (version, signature); None when malformed."""
+def parse_signatures(header: str) -> list[tuple[str, str]]:
+    """Split a `webhook-signature` header into (version, signature) as the reference JS does.
+
+    The reference `standardwebhooks` library (JavaScript, which the DodoPayments adapter uses)
+    splits on single spaces and takes the text between an entry's first and second comma:
+    `v1,<sig>,junk` and two header lines joined as `v1,<a>, v1,<b>` verify. An entry without a
+    comma has no signature and is skipped, like an entry of another version.
+    """
     out: list[tuple[str, str]] = []
-    for entry in header.split():
-        version, comma, sig = entry.partition(",")
-        if not comma or not version or not sig:
-            return None
-        out.append((version, sig))
-    return out or None
+    for entry in header.split(" "):
+        parts = entry.split(",")
+        if len(parts) >= 2 and parts[1]:
+            out.append((parts[0], parts[1]))
+    return out
+
+
+_JS_INT = re.compile(r"\s*([+-]?\d+)")
+
+
+def parse_timestamp(text: str) -> int | None:
+    """Read webhook-timestamp as the reference JS does (parseInt: leading digits count)."""
+    found = _JS_INT.match(text)
+    return int(found.group(1)) if found else None
 
 
 def _matches(key: bytes, msg_id: str, timestamp: str, body: bytes, sigs: Sequence[str]) -> bool:
@@ -193,18 +211,27 @@ def diagnose(
         present = sorted(k for k in h if k.startswith(("svix-", "webhook-")))
         extra = f"; present: {', '.join(present)}" if present else ""
         return Verdict(Reason.MISSING_HEADERS, f"missing {', '.join(missing)}{extra}")
-    msg_id, ts_text = h["webhook-id"], h["webhook-timestamp"]
-    try:
-        ts = int(ts_text)
-    except ValueError:
-        return Verdict(Reason.MALFORMED_HEADERS, f"webhook-timestamp {ts_text!r} is not an integer")
+    msg_id, ts_header = h["webhook-id"], h["webhook-timestamp"]
+    ts = parse_timestamp(ts_header)
+    if ts is None:
+        return Verdict(
+            Reason.MALFORMED_HEADERS, f"webhook-timestamp {ts_header[:40]!r} is not a number"
+        )
+    # What is signed is the timestamp as a number, as the reference library prints it.
+    ts_text = str(ts)
     parsed = parse_signatures(h["webhook-signature"])
-    if parsed is None:
-        return Verdict(Reason.MALFORMED_HEADERS, "webhook-signature is not '<version>,<base64>'")
     sigs = [s for v, s in parsed if v == "v1"]
     if not sigs:
-        versions = ", ".join(sorted({v for v, _ in parsed}))
-        return Verdict(Reason.MALFORMED_HEADERS, f"no v1 signature (versions: {versions})")
+        versions = sorted({v for v, _ in parsed})
+        if versions:
+            return Verdict(
+                Reason.NO_V1_SIGNATURE,
+                f"only {', '.join(versions)} signatures: none this receiver can check "
+                "(Standard Webhooks receivers verify v1, HMAC-SHA256)",
+            )
+        return Verdict(
+            Reason.MALFORMED_HEADERS, "webhook-signature has no '<version>,<base64>' entry"
+        )
     if not secret:
         return Verdict(Reason.NO_SECRET, "no secret to verify with")
     try:
@@ -212,6 +239,8 @@ def diagnose(
     except SecretError as exc:
         return Verdict(Reason.SECRET_FORMAT, f"the secret cannot be decoded: {exc}")
     skew = now - ts
+    # The reference library signs the body as a string: bytes that are not UTF-8 become U+FFFD.
+    body = body.decode("utf-8", "replace").encode("utf-8")
     signature_ok = _matches(key, msg_id, ts_text, body, sigs)
     if signature_ok and abs(skew) <= tolerance_s:
         return Verdict(Reason.OK, skew_s=skew)
