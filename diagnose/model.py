@@ -149,9 +149,11 @@ class Finding:
     references: tuple[str, ...] = ()
     explains: tuple[Finding, ...] = ()
     rank: int = 0
+    # For a rule with an `each:` quantifier: variable -> the subjects it fired for (first: named).
+    subjects: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON form (design.md: findings in rank order)."""
+        """Return the JSON form (design.md: findings in rank order; `subjects` only when bound)."""
         return {
             "rank": self.rank,
             "id": self.id,
@@ -166,7 +168,7 @@ class Finding:
             "references": list(self.references),
             # Consequences in full: their evidence is part of the story.
             "explains": [e.to_json() for e in self.explains],
-        }
+        } | ({"subjects": {var: list(s) for var, s in self.subjects}} if self.subjects else {})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], rank: int = 0) -> Finding:
@@ -184,6 +186,10 @@ class Finding:
             references=tuple(str(e) for e in data.get("references") or ()),
             explains=tuple(cls.from_json(e) for e in data.get("explains") or ()),
             rank=int(data.get("rank") or rank),
+            subjects=tuple(
+                (str(var), tuple(str(x) for x in subjects))
+                for var, subjects in dict(data.get("subjects") or {}).items()
+            ),
         )
 
 

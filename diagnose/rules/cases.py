@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 
 from diagnose.model import FactSet, ProbeOutcome, ProbeStatus
-from diagnose.rules.evaluate import judge
+from diagnose.rules.evaluate import fact_getter, judge, to_finding
 from diagnose.rules.load import CASE_SUFFIX, Rule
 
 EXPECTATIONS = ("fire", "quiet", "inconclusive")
-CASE_KEYS = {"name", "expect", "base", "facts", "probes"}
+CASE_KEYS = {"name", "expect", "base", "facts", "probes", "says"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,13 @@ def load_cases(path: Path, rule_id: str) -> list[dict[str, Any]]:
             raise CaseFileError(f"{where}: 'expect' must be one of {', '.join(EXPECTATIONS)}")
         if not isinstance(case.get("facts", {}), dict):
             raise CaseFileError(f"{where}: 'facts' must be a mapping")
+        says = case.get("says", [])
+        if not isinstance(says, list) or not all(isinstance(x, str) for x in says):
+            raise CaseFileError(f"{where}: 'says' must be a list of strings")
+        if says and case["expect"] != "fire":
+            raise CaseFileError(
+                f"{where}: 'says' needs 'expect: fire' (only a finding says things)"
+            )
     return cases
 
 
@@ -134,9 +141,14 @@ def run_case(
     factset = FactSet("rules-test", rule.id, "1970-01-01T00:00:00Z", probes, facts)
     verdict = judge(rule, factset, providers)
     detail = "; ".join(verdict.evidence) or verdict.reason
-    return CaseResult(
-        rule.id, str(case.get("name", "?")), str(case["expect"]), verdict.state, detail
-    )
+    name, expect = str(case.get("name", "?")), str(case["expect"])
+    if verdict.state == "fire" and case.get("says"):
+        finding = to_finding(verdict, fact_getter(factset, providers))
+        said = "\n".join([finding.message, *finding.remediation, *finding.commands])
+        if missing := [text for text in case["says"] if text not in said]:
+            detail = f"{missing[0]!r} is not in the message, fix or commands ({finding.message})"
+            return CaseResult(rule.id, name, expect, "fire without saying it", detail)
+    return CaseResult(rule.id, name, expect, verdict.state, detail)
 
 
 def run_all(

@@ -1,7 +1,10 @@
 """A closed operator tree for rule conditions: parsed from YAML, evaluated without Python eval.
 
-A condition is `{all: [...]}`, `{any: [...]}`, `{not: ...}` or a leaf
-`{fact: NAME, op: OP, value: V}` (or `value_fact: OTHER` to compare two facts).
+A condition is `{all: [...]}`, `{any: [...]}`, `{not: ...}`, a quantifier
+`{each: VAR, in: [SUBJECT...], where: ...}` or a leaf `{fact: NAME, op: OP, value: V}` (or
+`value_fact: OTHER` to compare two facts). Inside `where`, `$VAR` in a fact name stands for each
+subject in turn (`smoke.$check.status`); the quantifier holds when it holds for at least one, and
+remembers which ones, so that the rule's message can name the subject that fired.
 Evaluation is three-valued: a fact that a failed probe should have provided is *unknown*, and
 unknown propagates (Kleene logic) so that the rule is reported inconclusive, never quietly "ok".
 """
@@ -10,13 +13,37 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 UNKNOWN = object()  # sentinel: the fact is not known (its probe failed or timed out)
 
 Tri = bool | None  # True, False, or None for unknown
+# A quantifier's variable -> the subjects for which its condition held, in the order of `in:`.
+Bound = dict[str, tuple[str, ...]]
+
+VAR_RX = re.compile(r"\$([a-z_][a-z0-9_]*)")
+SUBJECT_RX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class Outcome(NamedTuple):
+    """A condition's verdict, the evidence for a true one, and what its quantifiers bound."""
+
+    verdict: Tri
+    evidence: list[str]
+    bound: Bound
+
+
+def _merge(into: Bound, more: Bound) -> None:
+    # The first binding of a variable wins: it is the one the message names.
+    for var, subjects in more.items():
+        into.setdefault(var, subjects)
+
+
+def substitute(name: str, bound: Mapping[str, str]) -> str:
+    """Return a fact name with each bound `$var` replaced by its subject."""
+    return VAR_RX.sub(lambda m: bound.get(m.group(1), m.group(0)), name)
 
 
 def _num(x: Any) -> bool:
@@ -93,9 +120,18 @@ class Condition:
         """Return every fact name the node reads."""
         raise NotImplementedError
 
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
+        """Return the verdict, the evidence for a true one, and the quantifiers' subjects."""
+        raise NotImplementedError
+
     def evaluate(self, get: Callable[[str], Any]) -> tuple[Tri, list[str]]:
         """Return the verdict and the evidence lines that led to a true verdict."""
-        raise NotImplementedError
+        verdict, evidence, _ = self.judge(get)
+        return verdict, evidence
+
+    def variables(self) -> dict[str, tuple[str, ...]]:
+        """Return the variables a true verdict binds (not those under `not`), with their subjects."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -111,25 +147,25 @@ class Leaf(Condition):
         """Return every fact name the leaf reads."""
         return {self.fact} | ({self.value_fact} if self.value_fact else set())
 
-    def evaluate(self, get: Callable[[str], Any]) -> tuple[Tri, list[str]]:
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
         """Compare; unknown when a fact is unknown."""
         actual = get(self.fact)
         expected = get(self.value_fact) if self.value_fact else self.value
         if actual is UNKNOWN or expected is UNKNOWN:
-            return None, []
+            return Outcome(None, [], {})
         symbol, fn, needs_value = OPERATORS[self.op]
         result = bool(fn(actual, expected))
         if result and isinstance(actual, list) and self.op in ("matches", "contains"):
             # Quote the element that matched, not the head of the list.
             hit = next((x for x in actual if fn([x], expected)), None)
-            return True, [f"{self.fact} has {show(hit)} ({symbol} {show(expected)})"]
+            return Outcome(True, [f"{self.fact} has {show(hit)} ({symbol} {show(expected)})"], {})
         if not needs_value:
             line = f"{self.fact} ({show(actual)}) {symbol}"
         elif self.value_fact:
             line = f"{self.fact} ({show(actual)}) {symbol} {self.value_fact} ({show(expected)})"
         else:
             line = f"{self.fact} ({show(actual)}) {symbol} {show(expected)}"
-        return result, [line] if result else []
+        return Outcome(result, [line] if result else [], {})
 
 
 @dataclass(frozen=True)
@@ -142,18 +178,24 @@ class AllOf(Condition):
         """Return every fact name the children read."""
         return set().union(*(c.facts() for c in self.items))
 
-    def evaluate(self, get: Callable[[str], Any]) -> tuple[Tri, list[str]]:
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
         """False wins over unknown, unknown over true."""
         evidence: list[str] = []
+        bound: Bound = {}
         unknown = False
         for child in self.items:
-            verdict, lines = child.evaluate(get)
+            verdict, lines, binds = child.judge(get)
             if verdict is False:
-                return False, []
+                return Outcome(False, [], {})
             if verdict is None:
                 unknown = True
             evidence.extend(lines)
-        return (None, []) if unknown else (True, evidence)
+            _merge(bound, binds)
+        return Outcome(None, [], {}) if unknown else Outcome(True, evidence, bound)
+
+    def variables(self) -> dict[str, tuple[str, ...]]:
+        """Return what the children bind."""
+        return _variables(self.items)
 
 
 @dataclass(frozen=True)
@@ -166,21 +208,13 @@ class AnyOf(Condition):
         """Return every fact name the children read."""
         return set().union(*(c.facts() for c in self.items))
 
-    def evaluate(self, get: Callable[[str], Any]) -> tuple[Tri, list[str]]:
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
         """True wins over unknown, unknown over false; evidence from every true child."""
-        evidence: list[str] = []
-        unknown = False
-        hit = False
-        for child in self.items:
-            verdict, lines = child.evaluate(get)
-            if verdict is True:
-                hit = True
-                evidence.extend(lines)
-            elif verdict is None:
-                unknown = True
-        if hit:
-            return True, evidence
-        return (None, []) if unknown else (False, [])
+        return _some(child.judge(get) for child in self.items)
+
+    def variables(self) -> dict[str, tuple[str, ...]]:
+        """Return what the children bind."""
+        return _variables(self.items)
 
 
 @dataclass(frozen=True)
@@ -193,16 +227,69 @@ class Not(Condition):
         """Return every fact name the child reads."""
         return self.item.facts()
 
-    def evaluate(self, get: Callable[[str], Any]) -> tuple[Tri, list[str]]:
-        """Negate, keeping unknown unknown."""
-        verdict, _ = self.item.evaluate(get)
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
+        """Negate, keeping unknown unknown; a negation binds nothing (no subject made it true)."""
+        verdict = self.item.judge(get).verdict
         if verdict is None:
-            return None, []
+            return Outcome(None, [], {})
         if verdict:
-            return False, []
+            return Outcome(False, [], {})
         if isinstance(self.item, Leaf):
-            return True, [f"not: {self.item.fact} ({show(get(self.item.fact))}) {self.item.op}"]
-        return True, []
+            line = f"not: {self.item.fact} ({show(get(self.item.fact))}) {self.item.op}"
+            return Outcome(True, [line], {})
+        return Outcome(True, [], {})
+
+
+@dataclass(frozen=True)
+class Each(Condition):
+    """True when the body holds for at least one subject; binds `var` to those for which it does."""
+
+    var: str
+    subjects: tuple[str, ...]
+    bodies: tuple[Condition, ...] = field(repr=False)  # one per subject, `$var` filled in
+
+    def facts(self) -> set[str]:
+        """Return every fact name the bodies read, for every subject."""
+        return set().union(*(b.facts() for b in self.bodies))
+
+    def judge(self, get: Callable[[str], Any]) -> Outcome:
+        """Like `any` over the subjects; the subjects that held are bound, in `in:` order."""
+        outcomes = [body.judge(get) for body in self.bodies]
+        result = _some(outcomes)
+        if result.verdict:
+            held = tuple(s for s, o in zip(self.subjects, outcomes, strict=True) if o.verdict)
+            result.bound[self.var] = held
+        return result
+
+    def variables(self) -> dict[str, tuple[str, ...]]:
+        """Return this variable and what the bodies bind."""
+        return {self.var: self.subjects, **_variables(self.bodies)}
+
+
+def _some(outcomes: Iterable[Outcome]) -> Outcome:
+    """Return the disjunction: true wins over unknown, unknown over false."""
+    evidence: list[str] = []
+    bound: Bound = {}
+    unknown = False
+    hit = False
+    for verdict, lines, binds in outcomes:
+        if verdict is True:
+            hit = True
+            evidence.extend(lines)
+            _merge(bound, binds)
+        elif verdict is None:
+            unknown = True
+    if hit:
+        return Outcome(True, evidence, bound)
+    return Outcome(None, [], {}) if unknown else Outcome(False, [], {})
+
+
+def _variables(items: Iterable[Condition]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        for var, subjects in item.variables().items():
+            out.setdefault(var, subjects)
+    return out
 
 
 class ConditionError(ValueError):
@@ -213,8 +300,8 @@ class ConditionError(ValueError):
         self.path = path
 
 
-def parse(node: Any, path: str = "when") -> Condition:
-    """Parse the YAML form into a tree, rejecting unknown keys and operators."""
+def parse(node: Any, path: str = "when", bound: frozenset[str] = frozenset()) -> Condition:
+    """Parse the YAML form into a tree, rejecting unknown keys, operators and unbound `$vars`."""
     if not isinstance(node, Mapping):
         raise ConditionError("a condition must be a mapping", path)
     keys = set(node)
@@ -223,14 +310,22 @@ def parse(node: Any, path: str = "when") -> Condition:
             items = node[combinator]
             if not isinstance(items, list) or not items:
                 raise ConditionError(f"'{combinator}' needs a non-empty list", path)
-            return cls(tuple(parse(c, f"{path}.{combinator}[{i}]") for i, c in enumerate(items)))
+            return cls(
+                tuple(parse(c, f"{path}.{combinator}[{i}]", bound) for i, c in enumerate(items))
+            )
     if keys == {"not"}:
-        return Not(parse(node["not"], f"{path}.not"))
+        return Not(parse(node["not"], f"{path}.not", bound))
+    if "each" in keys:
+        return _parse_each(node, path, bound)
     unknown = keys - {"fact", "op", "value", "value_fact"}
     if unknown:
         raise ConditionError(f"unknown key {sorted(unknown)[0]!r}", path)
     if "fact" not in node or "op" not in node:
-        raise ConditionError("a leaf needs 'fact' and 'op' (or use all/any/not alone)", path)
+        raise ConditionError("a leaf needs 'fact' and 'op' (or use all/any/not/each alone)", path)
+    for key in ("fact", "value_fact"):
+        for var in VAR_RX.findall(str(node.get(key) or "")):
+            if var not in bound:
+                raise ConditionError(f"{key} uses ${var}, which no enclosing 'each' binds", path)
     op = node["op"]
     if op not in OPERATORS:
         raise ConditionError(f"unknown operator {op!r} (known: {', '.join(OPERATORS)})", path)
@@ -250,3 +345,45 @@ def parse(node: Any, path: str = "when") -> Condition:
     if op in ("in", "not_in") and "value" in node and not isinstance(node["value"], list):
         raise ConditionError(f"operator {op!r} needs a list value", path)
     return Leaf(str(node["fact"]), op, node.get("value"), node.get("value_fact"))
+
+
+def _parse_each(node: Mapping[str, Any], path: str, bound: frozenset[str]) -> Each:
+    """Parse `{each: VAR, in: [SUBJECT...], where: CONDITION}` into one body per subject."""
+    if unknown := set(node) - {"each", "in", "where"}:
+        raise ConditionError(f"unknown key {sorted(unknown)[0]!r} (each takes in, where)", path)
+    var = node["each"]
+    if not isinstance(var, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", var):
+        raise ConditionError("'each' names a variable: lowercase letters, digits, _", path)
+    if var in bound:
+        raise ConditionError(f"${var} is already bound by an enclosing 'each'", path)
+    subjects = node.get("in")
+    if not isinstance(subjects, list) or not subjects:
+        raise ConditionError("'each' needs 'in': a non-empty list of subjects", path)
+    for subject in subjects:
+        if not isinstance(subject, str) or not SUBJECT_RX.match(subject):
+            raise ConditionError(
+                f"subject {subject!r} must be one fact-name part (lowercase, digits, - or _)", path
+            )
+    if len(set(subjects)) != len(subjects):
+        raise ConditionError("'in' names a subject twice", path)
+    if "where" not in node:
+        raise ConditionError("'each' needs 'where': the condition for one subject", path)
+    # Check the body once as written, then build it once per subject with the names filled in.
+    parse(node["where"], f"{path}.where", bound | {var})
+    bodies = tuple(parse(_fill(node["where"], var, s), f"{path}.where", bound) for s in subjects)
+    return Each(var, tuple(subjects), bodies)
+
+
+def _fill(node: Any, var: str, subject: str) -> Any:
+    """Return a copy of a condition's YAML with `$var` replaced in its fact names."""
+    if isinstance(node, list):
+        return [_fill(x, var, subject) for x in node]
+    if not isinstance(node, Mapping):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("fact", "value_fact") and isinstance(value, str):
+            out[key] = substitute(value, {var: subject})
+        else:
+            out[key] = _fill(value, var, subject)
+    return out

@@ -34,6 +34,11 @@ def render_rule_docs(rules: Sequence[Rule]) -> str:
             ]
             if r.description:
                 out += [r.description.strip(), ""]
+            for var, subjects in r.when.variables().items():
+                out += [
+                    f"For each `${var}` in {', '.join(subjects)}; the message names the first that fires.",
+                    "",
+                ]
             out += [f"Message: {r.message.strip()}", ""]
             if r.explains:
                 out += ["Explains: " + ", ".join(f"`{e}`" for e in r.explains), ""]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from diagnose.coverage import blind_spots
@@ -16,7 +16,7 @@ from diagnose.model import (
     Severity,
     Status,
 )
-from diagnose.rules.conditions import UNKNOWN, show
+from diagnose.rules.conditions import UNKNOWN, VAR_RX, Bound, show, substitute
 from diagnose.rules.load import TEMPLATE_RX, Rule
 
 
@@ -28,6 +28,12 @@ class Verdict:
     state: str  # "fire" | "quiet" | "inconclusive" | "not-applicable"
     evidence: tuple[str, ...] = ()
     reason: str = ""
+    # A quantifier's variable -> the subjects for which the rule fired (the first is named).
+    bound: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def first(self) -> dict[str, str]:
+        """Return each variable's first subject: the one the message names."""
+        return {var: subjects[0] for var, subjects in self.bound.items() if subjects}
 
 
 def fact_getter(factset: FactSet, providers: Mapping[str, str]) -> Any:
@@ -54,7 +60,7 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
     if not needed & ran:
         return Verdict(rule, "not-applicable", reason=f"needs {', '.join(sorted(needed))}")
     get = fact_getter(factset, providers)
-    verdict, evidence = rule.when.evaluate(get)
+    verdict, evidence, bound = rule.when.judge(get)
     if verdict is None:
         failed = [p for p in factset.probes if p.name in needed and p.status is not ProbeStatus.OK]
         why = "; ".join(
@@ -64,7 +70,7 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
     if not verdict:
         return Verdict(rule, "quiet")
     extra: list[str] = []
-    for name in rule.evidence:
+    for name in (n for raw in rule.evidence for n in _bound_names(raw, bound)):
         value = get(name)
         if value is UNKNOWN or value in (None, "", [], {}):
             continue
@@ -75,16 +81,36 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
                 extra.append(f"{name}: {len(value) - 10} more")
         else:
             extra.append(f"{name} = {show(value)}")
-    return Verdict(rule, "fire", tuple(evidence + extra))
+    return Verdict(rule, "fire", tuple(evidence + extra), bound=bound)
 
 
-def render_template(template: str, get: Any) -> str:
-    """Fill `{fact.name}` / `{fact.name|if unset}`; no attribute access (safe for user rules)."""
+def _bound_names(name: str, bound: Bound) -> list[str]:
+    """Return an evidence name for every subject that fired (`$var` names), else the name."""
+    names = [name]
+    for var, subjects in bound.items():
+        if var in VAR_RX.findall(name):
+            names = [substitute(n, {var: s}) for n in names for s in subjects]
+    # A variable left unbound (its quantifier sits in a branch that did not fire) names nothing.
+    return [n for n in names if not VAR_RX.search(n)]
+
+
+def render_template(template: str, get: Any, bound: Mapping[str, str] | None = None) -> str:
+    """Fill `{fact.name}` / `{fact.name|if unset}`; no attribute access (safe for user rules).
+
+    `bound` maps a quantifier's variable to the subject that fired: `{$check}` is that subject,
+    `{smoke.$check.url}` its fact; a variable nothing bound shows the `|` text, else "unknown".
+    """
+    bound = bound or {}
 
     def sub(match: Any) -> str:
         if match.group(1) is None:
             return match.group(0)[0]  # an escaped {{ or }}
-        value = get(match.group(1))
+        if (var := match.group(1)).startswith("$") and var[1:] in bound:
+            return bound[var[1:]]  # {$check}: the subject itself
+        name = substitute(match.group(1), bound)
+        if VAR_RX.search(name):
+            return "unknown" if match.group(2) is None else str(match.group(2))
+        value = get(name)
         if value is UNKNOWN:
             return "unknown"
         if match.group(2) is not None and value in (None, "", [], {}):
@@ -99,19 +125,22 @@ def score(severity: Severity, confidence: Confidence) -> float:
     return round(severity.weight * confidence.weight, 1)
 
 
-def _finding(v: Verdict, get: Any) -> Finding:
+def to_finding(v: Verdict, get: Any) -> Finding:
+    """Return the finding a fired verdict makes: its templates filled for the subject named."""
     r = v.rule
+    first = v.first()
     return Finding(
         id=r.id,
         title=r.title,
         severity=r.severity,
         confidence=r.confidence,
         score=score(r.severity, r.confidence),
-        message=render_template(r.message, get),
+        message=render_template(r.message, get, first),
         evidence=v.evidence,
-        remediation=tuple(render_template(s, get) for s in r.remediation),
-        commands=tuple(render_template(c, get) for c in r.commands),
+        remediation=tuple(render_template(s, get, first) for s in r.remediation),
+        commands=tuple(render_template(c, get, first) for c in r.commands),
         references=r.references,
+        subjects=tuple((var, tuple(subjects)) for var, subjects in v.bound.items()),
     )
 
 
@@ -179,7 +208,7 @@ def evaluate(
     get = fact_getter(factset, providers)
     rules = list(rules)
     verdicts = [judge(r, factset, providers) for r in rules]
-    fired = [_finding(v, get) for v in verdicts if v.state == "fire"]
+    fired = [to_finding(v, get) for v in verdicts if v.state == "fire"]
     findings = rank(fired, {r.id: r.explains for r in rules})
     inconclusive = tuple(
         Inconclusive(v.rule.id, v.reason) for v in verdicts if v.state == "inconclusive"

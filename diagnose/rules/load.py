@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.model import Confidence, Severity
-from diagnose.rules.conditions import Condition, ConditionError, parse
+from diagnose.rules.conditions import VAR_RX, Condition, ConditionError, parse, substitute
 
 ID_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
-# {fact.name}, or {fact.name|text shown when it is unset}; {{ and }} are literal braces.
-TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.\-]+)(?:\|([^{}]*))?\}")
+# {fact.name}, or {fact.name|text shown when it is unset}; {{ and }} are literal braces. Under an
+# `each: check` quantifier, {smoke.$check.url} is the fact of the subject that fired, {$check} its name.
+TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.$\-]+)(?:\|([^{}]*))?\}")
 
 REQUIRED_KEYS = ("title", "severity", "confidence", "when", "message", "remediation")
 OPTIONAL_KEYS = ("id", "description", "evidence", "explains", "commands", "references", "tags")
@@ -48,12 +49,32 @@ class Rule:
         return self.id.split(".", 1)[0]
 
     def facts(self) -> set[str]:
-        """Return every fact name the rule reads: condition, message and evidence."""
-        templated = [self.message, *self.remediation, *self.commands]
-        placeholders = {
-            m.group(1) for text in templated for m in TEMPLATE_RX.finditer(text) if m.group(1)
+        """Return every fact name the rule reads: condition, message and evidence.
+
+        A name with a quantifier's `$var` counts once per subject; `{$var}` alone is no fact.
+        """
+        names = self.placeholders() | set(self.evidence)
+        return self.when.facts() | {
+            name for raw in names if not _is_var(raw) for name in expand(raw, self.when)
         }
-        return self.when.facts() | placeholders | set(self.evidence)
+
+    def placeholders(self) -> set[str]:
+        """Return the names quoted in the message, remediation and commands, as written."""
+        templated = [self.message, *self.remediation, *self.commands]
+        return {m.group(1) for text in templated for m in TEMPLATE_RX.finditer(text) if m.group(1)}
+
+
+def _is_var(name: str) -> bool:
+    return VAR_RX.fullmatch(name) is not None
+
+
+def expand(name: str, when: Condition) -> list[str]:
+    """Return a fact name for every subject of the quantifier variables it uses."""
+    names = [name]
+    for var, subjects in when.variables().items():
+        if var in VAR_RX.findall(name):
+            names = [substitute(n, {var: s}) for n in names for s in subjects]
+    return names
 
 
 @dataclass(frozen=True)
@@ -239,11 +260,46 @@ def _check(
     if problems:
         return problems, None
     rule = _build(path, root, doc)
-    if rule is not None and known_facts is not None:
+    if rule is not None:
+        bound = rule.when.variables()
+        for name in sorted(rule.placeholders() | set(rule.evidence)):
+            for var in VAR_RX.findall(name):
+                if var not in bound:
+                    bad(
+                        _fact_line(path, name),
+                        f"{name!r} uses ${var}, which no 'each' in 'when' binds "
+                        "(a quantifier under 'not' binds nothing)",
+                    )
+    if rule is not None and known_facts is not None and not problems:
+        unknown: dict[str, list[str]] = {}
         for fact in sorted(rule.facts()):
             if fact not in known_facts:
-                bad(_fact_line(path, fact), f"unknown fact name {fact!r} (no probe provides it)")
+                unknown.setdefault(_as_written(fact, rule.when, path), []).append(fact)
+        for written, facts in unknown.items():
+            if facts == [written]:
+                bad(
+                    _fact_line(path, written),
+                    f"unknown fact name {written!r} (no probe provides it)",
+                )
+            else:
+                bad(
+                    _fact_line(path, written),
+                    f"unknown fact name {written!r}: no probe provides {', '.join(facts)}",
+                )
     return problems, (None if problems else rule)
+
+
+def _as_written(fact: str, when: Condition, path: Path) -> str:
+    """Return the name as the rule file spells it: `smoke.$check.status` for `smoke.auth.status`."""
+    parts = fact.split(".")
+    text = path.read_text(encoding="utf-8")
+    for var, subjects in when.variables().items():
+        for i, part in enumerate(parts):
+            if part in subjects:
+                candidate = ".".join([*parts[:i], f"${var}", *parts[i + 1 :]])
+                if candidate in text:
+                    return candidate
+    return fact
 
 
 def _fact_line(path: Path, fact: str) -> int:

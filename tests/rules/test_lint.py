@@ -177,3 +177,40 @@ def test_unbalanced_brace_in_a_template(tmp_path: Path) -> None:
     result = run_cli("rules", "lint", str(tmp_path))
     assert result.code == 1
     assert f"{path}:5: 'message': unbalanced '{{'" in result.stdout
+
+
+# GOOD over every smoke check: one rule, the names written once with $check.
+EACH_RULE = (
+    GOOD.replace(
+        "when: {fact: smoke.health.status, op: ne, value: 200}",
+        "when:\n  each: check\n  in: [homepage, auth, health]\n"
+        "  where: {fact: smoke.$check.status, op: ne, value: 200}",
+    )
+    .replace("{smoke.health.", "{smoke.$check.")
+    .replace('"health ', '"{$check} ')
+)
+
+
+def test_lint_checks_fact_names_inside_the_quantifier(tmp_path: Path) -> None:
+    _write(tmp_path, "mine/any-5xx.yaml", EACH_RULE)
+    assert run_cli("rules", "lint", str(tmp_path)).code == 0
+    _write(
+        tmp_path, "mine/any-5xx.yaml", EACH_RULE.replace("$check.status, op", "$check.statsu, op")
+    )
+    result = run_cli("rules", "lint", str(tmp_path))
+    assert result.code == 1
+    assert (
+        "any-5xx.yaml:7: unknown fact name 'smoke.$check.statsu': no probe provides "
+        "smoke.auth.statsu, smoke.health.statsu, smoke.homepage.statsu\n"
+    ) in result.stdout
+    assert result.stdout.count("\n") == 1, "one problem per name as written"
+    # A subject no probe has: its names are unknown facts too.
+    _write(tmp_path, "mine/any-5xx.yaml", EACH_RULE.replace("auth, health", "auth, helth"))
+    assert (
+        "any-5xx.yaml:7: unknown fact name 'smoke.$check.status': no probe provides smoke.helth.status"
+        in run_cli("rules", "lint", str(tmp_path)).stdout
+    )
+    # A template variable that no quantifier binds.
+    _write(tmp_path, "mine/any-5xx.yaml", EACH_RULE.replace('"{$check} {', '"{$chk} {'))
+    result = run_cli("rules", "lint", str(tmp_path))
+    assert "'$chk' uses $chk, which no 'each' in 'when' binds" in result.stdout
