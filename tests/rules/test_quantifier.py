@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
 
 from diagnose.model import Confidence, FactSet, Finding, ProbeOutcome, ProbeStatus, Severity
 from diagnose.rules.conditions import UNKNOWN, ConditionError, parse
 from diagnose.rules.evaluate import evaluate, render_template
+from tests.support.cli import ROOT, run_cli
 
 EACH = {
     "each": "check",
@@ -132,7 +131,7 @@ def test_templates_fill_the_bound_subject() -> None:
 
 
 def test_json_finding_names_subjects_and_round_trips() -> None:
-    rules_dir = Path(__file__).resolve().parent.parent / "rules"
+    rules_dir = ROOT / "rules"
     from diagnose.families import catalog
     from diagnose.rules.load import load_rules
 
@@ -156,6 +155,7 @@ def test_json_finding_names_subjects_and_round_trips() -> None:
     assert "subjects" not in plain
 
 
+@pytest.mark.lab
 def test_only_health_behind_cloudflare_522_is_named(lab) -> None:  # type: ignore[no-untyped-def]
     """The issue's case, over real sockets: the site is healthy, Convex's /api/health answers 522."""
     site, convex = lab("healthy"), lab("cf-522")
