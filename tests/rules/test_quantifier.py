@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +173,20 @@ def test_only_health_behind_cloudflare_522_is_named(lab) -> None:  # type: ignor
         f"curl -sS -o /dev/null -D - -X GET {convex.url.rstrip('/')}/api/health"
     ]
     assert "smoke.health.cf_ray = 8d3f0c1a2b3c4d5e-AMS" in finding["evidence"]
+
+
+def test_each_rules_survive_the_rules_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule set served from the pickled cache judges like the one parsed from YAML."""
+    from diagnose.families import catalog
+    from diagnose.rules.load import load_rules
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DIAGNOSE_NO_CACHE", raising=False)
+    parsed = load_rules([ROOT / "rules"], catalog())
+    cached = load_rules([ROOT / "rules"], catalog())
+    assert list((tmp_path / "cache" / "diagnose").glob("rules-*.pickle"))
+    assert cached == parsed
+    rule = next(r for r in cached if r.id == "http.cloudflare-522")
+    assert rule.when.judge(_get(_checks(health=522))).bound == {"check": ("health",)}
