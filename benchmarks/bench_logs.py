@@ -31,9 +31,9 @@ HERE = Path(__file__).resolve().parent
 NOW = "2026-11-27T12:00:00Z"
 READER = """
 import json, resource, sys, time
-from diagnose.readers.convex import LogFormat, read_log
+from diagnose.readers.convex import ConvexFormat, read_log
 t0 = time.perf_counter()
-parsed = read_log(sys.argv[1], LogFormat.AUTO, None, None)
+parsed = read_log(sys.argv[1], ConvexFormat.AUTO, None, None)
 elapsed = time.perf_counter() - t0
 rows = sum(part.num_rows if hasattr(part, "num_rows") else len(part) for part in parsed.parts)
 print(json.dumps({"seconds": elapsed, "rows": rows, "bad": len(parsed.bad),

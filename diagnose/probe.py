@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -46,14 +47,53 @@ class FactSink:
             return dict(self._facts)
 
 
+class ReadCache:
+    """The files this run has read, each parse made once and shared by every probe that asks.
+
+    A parse is keyed by the file (its real path and its stat: a file changed during the run is
+    read again) and by how it was read (reader, format, window). Probes run concurrently: the
+    first to ask reads, the others wait for its result instead of reading the file again.
+    Standard input (`-`) is keyed by name alone: it can be read only once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[threading.Lock, list[Any]]] = {}
+
+    @staticmethod
+    def identity(path: str) -> Hashable | None:
+        """Return what names a file's content (None: it cannot be stat'ed; do not cache)."""
+        if path == "-":
+            return "-"
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        return (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def get(self, path: str, how: Hashable, read: Callable[[], T]) -> T:
+        """Return `read()` for this file read this way, reading it only the first time."""
+        who = self.identity(path)
+        if who is None:
+            return read()  # the reader says why the file cannot be read
+        key = (who, how)
+        with self._lock:
+            lock, slot = self._entries.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not slot:
+                slot.append(read())  # an exception is not kept: the next asker tries again
+            return slot[0]
+
+
 @dataclass(frozen=True)
 class ProbeContext:
-    """What a probe may use: its options, the clock, and the time it has left."""
+    """What a probe may use: its options, the clock, the time it has left, the run's reads."""
 
     options: Mapping[str, Any]
     now: datetime
     deadline: float  # time.monotonic() value by which the probe must be done
     secrets: tuple[str, ...] = field(default=())
+    reads: ReadCache = field(default_factory=ReadCache, compare=False, repr=False)
 
     def remaining(self, cap: float | None = None) -> float:
         """Return the seconds a probe may still spend (never below a small floor), capped.

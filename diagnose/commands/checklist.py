@@ -279,11 +279,11 @@ def run_post(
     from diagnose.budgets import resolve
     from diagnose.engine.api import judge
     from diagnose.families.build.plan import project_dir
-    from diagnose.families.latency.logs import read_path_check
     from diagnose.families.latency.options import LatencyOptions
     from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.inputs import check_url
     from diagnose.options import resolve as resolve_options
+    from diagnose.readers.window import read_path_check
     from diagnose.timeparse import parse_when
 
     common = make_common(params)
@@ -352,15 +352,14 @@ def run_post(
 
 def _is_convex(path: str) -> bool:
     """Return True when the file's first record is a Convex log line (not Logpush or CLF)."""
-    from diagnose.families.latency.logs import LogFormat, _lines, detect
+    from diagnose.readers.logs import detect, first_line
+    from diagnose.readers.requests import RequestFormat
 
     try:
-        for line in _lines(path):
-            if line.strip():
-                return detect(line) not in (LogFormat.LOGPUSH, LogFormat.COMBINED)
+        line = first_line(path)
     except (EOFError, OSError, zlib.error) as exc:  # a cut-off or fake .gz (BadGzipFile)
         raise BadInput(f"--log {path}: cannot read: {exc}") from None
-    return False
+    return line is not None and not isinstance(detect(line), RequestFormat)
 
 
 def _deploy_note(facts: Facts) -> list[str]:

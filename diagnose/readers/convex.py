@@ -1,4 +1,9 @@
-"""Read Convex logs (`npx convex logs --jsonl`, log-stream events, plain text) into Arrow tables."""
+"""The one reader of Convex logs (`npx convex logs --jsonl`, log-stream events, plain text).
+
+Every family that reads Convex logs (webhooks, latency, deploy, checklist) reads them here: rows
+of COLUMNS, built line by line or, for JSONL files, block by block through Arrow's JSON reader.
+A new real-world format (a locale's times, a legacy stream schema) is taught here, once.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from diagnose.families.webhooks.window import Line, WindowRead, find_end, read_window
 from diagnose.readers.arrow import without_pandas
+from diagnose.readers.times import epoch_seconds
+from diagnose.readers.window import BadLine, Line, WindowRead, find_end, read_window
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-class LogFormat(StrEnum):
-    """The log formats `diagnose webhooks --log-format` accepts."""
+class ConvexFormat(StrEnum):
+    """The Convex log formats (`diagnose webhooks --log-format`); AUTO guesses from the first line."""
 
     AUTO = "auto"
     JSONL = "jsonl"
@@ -38,6 +44,7 @@ COLUMNS = (
     "error",
     "request_id",
     "message",
+    "caller",  # who called: Cron, HttpEndpoint, ... (JSONL only)
     "source",
 )
 _UDF = {"Q": "query", "M": "mutation", "A": "action", "H": "http_action"}
@@ -81,21 +88,12 @@ class Row(tuple[Any, ...]):
         return Row(changes.get(c, v) for c, v in zip(COLUMNS, self, strict=True))
 
 
-@dataclass(frozen=True)
-class BadLine:
-    """A line that could not be read, and why."""
-
-    source: str
-    line: Line
-    why: str
-
-
 @dataclass
 class Parsed:
     """Rows parsed from one file, with the rows before the window and the lines skipped."""
 
     name: str
-    fmt: LogFormat
+    fmt: ConvexFormat
     before: list[Any] = field(default_factory=list)  # Rows: typed loosely for callers of dicts
     bad: list[BadLine] = field(default_factory=list)
     lines_read: int = 0
@@ -140,10 +138,11 @@ class Parsed:
 
 
 def _epoch(value: Any) -> float | None:
-    """Return Unix seconds from seconds or milliseconds (Convex uses both)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return Unix seconds from a Convex time (ms; s, us, ns and RFC 3339 read too), or None."""
+    try:
+        return epoch_seconds(value)
+    except ValueError:
         return None
-    return value / 1000.0 if value > 1e11 else float(value)
 
 
 def text_time(ts: str) -> float | None:
@@ -175,20 +174,47 @@ def line_time(text: str) -> float | None:
     return text_time(m.group("ts")) if m else None
 
 
-def detect(text: str) -> LogFormat:
+def detect(text: str) -> ConvexFormat:
     """Guess a file's format from its first non-blank line."""
     s = text.lstrip("\ufeff \t")
     if s.startswith("["):
-        return LogFormat.STREAM if not _TEXT.match(_ANSI.sub("", s)) else LogFormat.TEXT
+        return ConvexFormat.STREAM if not _TEXT.match(_ANSI.sub("", s)) else ConvexFormat.TEXT
     if s.startswith("{"):
         try:
             obj = json.loads(s)
         except (ValueError, RecursionError):
-            return LogFormat.JSONL
+            return ConvexFormat.JSONL
         if isinstance(obj, dict) and ("topic" in obj or "_topic" in obj or "data" in obj):
-            return LogFormat.STREAM
-        return LogFormat.JSONL
-    return LogFormat.TEXT
+            return ConvexFormat.STREAM
+        return ConvexFormat.JSONL
+    return ConvexFormat.TEXT
+
+
+_CONVEX_KEYS = frozenset({"kind", "identifier", "executionTime", "topic", "_topic"})
+
+
+def sniff(text: str) -> ConvexFormat | None:
+    """Tell whether a line is a Convex log record, and of which format (None: it is not)."""
+    s = text.strip().lstrip("\ufeff")
+    if _TEXT.match(_ANSI.sub("", s)):
+        return ConvexFormat.TEXT
+    if s == "[":  # a log-stream body saved as a pretty-printed JSON array
+        return ConvexFormat.STREAM
+    if not s.startswith(("{", "[")):
+        return None
+    try:
+        obj = json.loads(s)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(obj, list) and obj:
+        obj = obj[0]
+    if not isinstance(obj, dict):
+        return None
+    if isinstance(obj.get("data"), dict) and "topic" not in obj:
+        obj = obj["data"]
+    if not _CONVEX_KEYS & set(obj):
+        return None
+    return ConvexFormat.STREAM if "topic" in obj or "_topic" in obj else ConvexFormat.JSONL
 
 
 def _messages(log_lines: Any) -> list[str]:
@@ -198,7 +224,7 @@ def _messages(log_lines: Any) -> list[str]:
             out.append(ll)
         elif isinstance(ll, dict):
             level = ll.get("level") or "LOG"
-            msgs = ll.get("messages") or []
+            msgs = ll.get("messages") or [ll.get("message", "")]
             out.append(f"[{level}] " + " ".join(str(m) for m in msgs))
     return out
 
@@ -240,6 +266,7 @@ def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
             error=str(error) if error else None,
             request_id=obj.get("requestId"),
             message=message,
+            caller=obj.get("caller"),
             source=source,
         )
     ]
@@ -259,13 +286,20 @@ def stream_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     common = {
         "ts": ts,
         "function": path,
-        "udf": fn.get("type"),
-        "request_id": fn.get("request_id"),
+        "udf": fn.get("type", obj.get("_functionType")),
+        "request_id": fn.get("request_id", obj.get("requestId")),
         "source": source,
     }
     if topic in ("function_execution", "_execution_record"):
         status = str(obj.get("status", "success"))
-        elapsed = obj.get("execution_time_ms", obj.get("_executionTimeMs"))
+        elapsed = next(
+            (
+                obj[k]
+                for k in ("execution_time_ms", "_executionTimeMs", "executionTimeMs")
+                if k in obj
+            ),
+            None,
+        )
         return [
             _row(
                 **common,
@@ -300,15 +334,15 @@ def text_rows(text: str, source: str) -> list[Row]:
     return [_row(**common, kind="execution", status="failure", error=msg)]
 
 
-def _parse_line(fmt: LogFormat, text: str, source: str) -> list[Row]:
-    if fmt is LogFormat.TEXT:
+def _parse_line(fmt: ConvexFormat, text: str, source: str) -> list[Row]:
+    if fmt is ConvexFormat.TEXT:
         return text_rows(text, source)
     obj = json.loads(text)
-    if fmt is LogFormat.STREAM and isinstance(obj, list):
+    if fmt is ConvexFormat.STREAM and isinstance(obj, list):
         return [r for o in obj for r in stream_rows(o, source)]
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
-    return stream_rows(obj, source) if fmt is LogFormat.STREAM else jsonl_rows(obj, source)
+    return stream_rows(obj, source) if fmt is ConvexFormat.STREAM else jsonl_rows(obj, source)
 
 
 def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
@@ -331,10 +365,24 @@ def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
             parsed.bad.append(BadLine(name, Line(None, index, ""), f"event {index}: {exc}"))
 
 
-def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None) -> Parsed:
-    """Parse one log file (or `-`) inside the window; bad lines are kept aside, not fatal."""
+def read_log(name: str, fmt: ConvexFormat, since: float | None, until: float | None) -> Parsed:
+    """Parse one log file (or `-`) inside the window; bad lines are kept aside, not fatal.
+
+    With `since`, a plain file is searched for the window's start (the rows just before it are
+    kept in `before`); JSONL files are parsed in blocks through Arrow, the rest line by line.
+    """
     without_pandas()
-    wr = read_window(name, since, until, line_time, seek=True)
+    return _parse(read_window(name, since, until, line_time, seek=True), fmt, until)
+
+
+def parse_lines(name: str, fmt: ConvexFormat, lines: Iterable[Line]) -> Parsed:
+    """Parse lines already read (stdin, once) as a whole log, like `read_log`."""
+    without_pandas()
+    return _parse(WindowRead(name, [], iter(lines)), fmt, None)
+
+
+def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
+    """Parse what a window read holds (AUTO: the format of its first non-blank line)."""
     lines = iter(wr.lines)
     first: Line | None = None
     for line in lines:
@@ -342,14 +390,14 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
             first = line
             break
     chosen = fmt
-    if fmt is LogFormat.AUTO:
+    if fmt is ConvexFormat.AUTO:
         sample = first.text if first else (wr.before[0].text if wr.before else "")
         chosen = detect(sample)
     parsed = Parsed(wr.name, chosen, seeked=wr.seeked, start_offset=wr.start_offset, size=wr.size)
     if first is None:
         return parsed
     if (
-        chosen is LogFormat.STREAM
+        chosen is ConvexFormat.STREAM
         and first.text.lstrip().startswith("[")
         and not _is_json(first.text)
     ):
@@ -360,7 +408,7 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
             parsed.before.extend(_parse_line(chosen, line.text, wr.name))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             pass  # history before the window is only a hint; its bad lines are not counted
-    if chosen is LogFormat.JSONL and wr.path is not None:
+    if chosen is ConvexFormat.JSONL and wr.path is not None:
         close = getattr(lines, "close", None)
         if close:
             close()  # the byte range is read in blocks instead; this closes the file
@@ -368,7 +416,7 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
         read_jsonl_range(wr.path, first.offset, end, parsed)
     else:
         _line_by_line(chosen, _chain(first, lines), parsed)
-    if chosen is LogFormat.TEXT:
+    if chosen is ConvexFormat.TEXT:
         rows = parsed.rows
         _tie_text_lines(rows)
         parsed.parts = [rows]
@@ -382,7 +430,7 @@ def read_log(name: str, fmt: LogFormat, since: float | None, until: float | None
     return parsed
 
 
-def _line_by_line(fmt: LogFormat, lines: Iterable[Line], parsed: Parsed) -> None:
+def _line_by_line(fmt: ConvexFormat, lines: Iterable[Line], parsed: Parsed) -> None:
     """Parse lines one at a time (any format); bad lines are kept aside with their offsets."""
     rows: list[Row] = []
     for line in lines:
@@ -511,6 +559,7 @@ def _schema() -> pa.Schema:
             ("executionTime", pa.float64()),
             ("error", pa.string()),
             ("requestId", pa.string()),
+            ("caller", pa.string()),
         ]
     )
 
@@ -606,7 +655,9 @@ def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
     error = table.column("error")
     failed = pc.fill_null(pc.not_equal(error, ""), False)
     udf = pc.fill_null(table.column("udfType"), "")
-    seconds = pc.if_else(pc.greater(ts, 1e11), pc.divide(ts, 1000.0), ts)
+    seconds = ts  # by magnitude, as epoch_seconds(): ns, us, ms or s
+    for limit, scale in ((1e11, 1e3), (1e14, 1e3), (1e17, 1e3)):
+        seconds = pc.if_else(pc.greater(ts, limit), pc.divide(seconds, scale), seconds)
     null_str = pa.scalar(None, pa.string())
     out = pa.Table.from_pydict(
         {
@@ -623,6 +674,7 @@ def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
             "error": pc.if_else(pc.and_(done, failed), error, null_str),
             "request_id": table.column("requestId"),
             "message": _messages_column(table.column("logLines")),
+            "caller": table.column("caller"),
         },
         schema=table_schema(),
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from diagnose.families.webhooks.window import read_window
 from diagnose.readers.captures import read_capture
-from diagnose.readers.convex import LogFormat, line_time, read_log
+from diagnose.readers.convex import ConvexFormat, line_time, read_log
+from diagnose.readers.window import read_window
 from tests.support.cli import ROOT
 
 FIXTURES = ROOT / "fixtures" / "webhooks"
@@ -53,16 +53,16 @@ def test_jsonl_capture_bad_entries_are_counted(tmp_path: Path) -> None:
 
 def test_pretty_printed_log_stream_array() -> None:
     parsed = read_log(
-        str(FIXTURES / "log-stream-signature-failures.json"), LogFormat.AUTO, None, None
+        str(FIXTURES / "log-stream-signature-failures.json"), ConvexFormat.AUTO, None, None
     )
-    assert parsed.fmt is LogFormat.STREAM and not parsed.bad
+    assert parsed.fmt is ConvexFormat.STREAM and not parsed.bad
     kinds = {r["kind"] for r in parsed.rows}
     assert kinds == {"execution", "log"}
 
 
 def test_text_log_detected() -> None:
-    parsed = read_log(str(FIXTURES / "convex-healthy.log"), LogFormat.AUTO, None, None)
-    assert parsed.fmt is LogFormat.TEXT and not parsed.bad and parsed.rows
+    parsed = read_log(str(FIXTURES / "convex-healthy.log"), ConvexFormat.AUTO, None, None)
+    assert parsed.fmt is ConvexFormat.TEXT and not parsed.bad and parsed.rows
 
 
 def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +88,7 @@ def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch)
     lines[2500] = ""
     log.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(cl, "BLOCK_BYTES", 64 * 1024)  # many blocks, split on rejection
-    fast = read_log(str(log), LogFormat.AUTO, None, None)
+    fast = read_log(str(log), ConvexFormat.AUTO, None, None)
     monkeypatch.setattr(
         cl,
         "read_jsonl_range",
@@ -96,7 +96,7 @@ def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch)
             parsed.fmt, cl._block_lines(path.read_bytes()[start:end], start), parsed
         ),
     )
-    slow = read_log(str(log), LogFormat.AUTO, None, None)
+    slow = read_log(str(log), ConvexFormat.AUTO, None, None)
     assert fast.rows == slow.rows and len(fast.rows) == 2997
     assert (fast.lines_read, slow.lines_read) == (2999, 2999)
     assert [(b.line.number, b.line.offset) for b in fast.bad] == [

@@ -289,21 +289,21 @@ def test_commands_on_hostile_files_subprocess(tmp_path: Path, command: str, shap
 
 @pytest.mark.parametrize("fmt", ["auto", "jsonl", "stream"])
 def test_convex_jsonl_deep_nesting(tmp_path: Path, fmt: str) -> None:
-    from diagnose.readers.convex import LogFormat, read_log
+    from diagnose.readers.convex import ConvexFormat, read_log
 
     path = _file(tmp_path, b"[" * 5000 + b"]" * 5000 + b"\n")
-    parsed = read_log(path, LogFormat(fmt), None, None)
+    parsed = read_log(path, ConvexFormat(fmt), None, None)
     assert len(parsed.bad) == 1
 
 
 def test_convex_truncated_gzip(tmp_path: Path) -> None:
     import gzip
 
-    from diagnose.readers.convex import LogFormat, read_log
+    from diagnose.readers.convex import ConvexFormat, read_log
 
     whole = gzip.compress((FIX / "webhooks" / "convex-handler-errors.jsonl").read_bytes())
     path = _file(tmp_path, whole[: len(whole) // 2], "convex.jsonl.gz")
-    parsed = read_log(path, LogFormat.AUTO, None, None)
+    parsed = read_log(path, ConvexFormat.AUTO, None, None)
     assert parsed.lines_read > 0
 
 

@@ -56,11 +56,11 @@ def test_generator_is_time_ordered_convex_jsonl(tmp_path: Path, size: int) -> No
         import convexgen
     finally:
         sys.path.remove(str(BENCH))
-    from diagnose.readers.convex import LogFormat, line_time, read_log
+    from diagnose.readers.convex import ConvexFormat, line_time, read_log
 
     path = convexgen.write(tmp_path / "g.jsonl", size, bad_every=97)
     times = [line_time(t) for t in path.read_text().splitlines()]
     stamps = [t for t in times if t is not None]
     assert stamps == sorted(stamps) and abs(stamps[-1] - convexgen.NOW.timestamp()) < 60
-    parsed = read_log(str(path), LogFormat.AUTO, None, None)
+    parsed = read_log(str(path), ConvexFormat.AUTO, None, None)
     assert len(parsed.bad) == len(times) // 97 and parsed.rows

@@ -92,6 +92,9 @@ class PostDeployProbe:
         since = _instant(ctx.options.get("since"))
         until = _instant(ctx.options.get("until")) or ctx.now
         facts = summarise(
-            read(paths), since.timestamp() if since else None, until.timestamp(), declared
+            read(paths, ctx.reads),
+            since.timestamp() if since else None,
+            until.timestamp(),
+            declared,
         )
         sink.update({f"checklist.{k}": v for k, v in facts.items()})

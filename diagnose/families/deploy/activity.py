@@ -1,13 +1,12 @@
 """The monitoring checklist from Convex logs: crons on schedule, integration syncs, email, 429s.
 
-Reads `npx convex logs --jsonl` Completion records and log-stream events (console lines joined to
-their execution by request id); Cloudflare Logpush and Common/Combined Log Format lines count
-toward the 429s. Bad lines are counted and skipped.
+Reads the rows of diagnose/readers/logs.py: Convex function executions (console lines joined to
+their execution by request id) and request-log lines (Cloudflare Logpush, Common/Combined Log
+Format), which count toward the 429s. Bad lines are counted and skipped.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from collections import Counter
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from diagnose.families.deploy.onset import delay_text
+from diagnose.probe import ReadCache
 from diagnose.timeparse import iso
 
 SYNC_RX = re.compile(r"(?i)sync")
@@ -59,95 +59,62 @@ def normalise(identifier: str) -> str:
     return re.sub(r"\.(?:js|ts|jsx|tsx)(?=:|$)", "", identifier.strip())
 
 
-def _messages(log_lines: Any) -> list[tuple[str, str]]:
+_LEVEL = re.compile(r"^\[(LOG|DEBUG|INFO|WARN|WARNING|ERROR)\] ", re.IGNORECASE)
+
+
+def console_lines(message: str | None) -> list[tuple[str, str]]:
+    """Split the reader's `[LEVEL] message` lines into (level, message); a line without a level
+    continues the message before it (a console.log of text with newlines)."""
     out: list[tuple[str, str]] = []
-    for item in log_lines or ():
-        if isinstance(item, str):
-            out.append(("LOG", item))
-        elif isinstance(item, dict):
-            msgs = item.get("messages") or [item.get("message", "")]
-            out.append((str(item.get("level", "LOG")).upper(), " ".join(str(m) for m in msgs)))
+    for line in (message or "").split("\n"):
+        if m := _LEVEL.match(line):
+            out.append((m.group(1).upper(), line[m.end() :]))
+        elif out:
+            out[-1] = (out[-1][0], f"{out[-1][1]}\n{line}")
+        elif line:
+            out.append(("LOG", line))
     return out
 
 
-def read(paths: Sequence[str]) -> Read:
-    """Read every file; lines of no known format are counted as bad."""
-    from diagnose.families.latency.logs import (
-        BadLine,
-        LogFormat,
-        _lines,
-        detect,
-        epoch_seconds,
-        parse_combined,
-        parse_logpush,
-    )
+def read(paths: Sequence[str], reads: ReadCache | None = None) -> Read:
+    """Read every file (once per run, through the cache); lines of no known format are bad."""
+    from diagnose.readers.logs import read_logs
 
-    out = Read()
-    for path in paths:
-        out.files.append(path)
-        fmt: LogFormat | None = None
-        console: dict[str, list[tuple[str, str]]] = {}
-        for line in _lines(path):
-            if not line.strip():
-                continue
-            out.lines += 1
-            fmt = fmt or detect(line)
-            try:
-                if fmt is LogFormat.COMBINED:
-                    status = parse_combined(line)["status"]
-                elif fmt is LogFormat.LOGPUSH:
-                    status = parse_logpush(json.loads(line))["status"]
-                elif fmt is LogFormat.CONVEX:
-                    obj = json.loads(line)
-                    if not isinstance(obj, dict):
-                        raise BadLine("not a JSON object")
-                    run = _convex(obj, console, epoch_seconds)
-                    if run is not None:
-                        out.runs.append(run)
-                    continue
-                else:
-                    raise BadLine("format not recognised")
-            except (BadLine, ValueError, KeyError, TypeError):
-                out.bad += 1
-                continue
-            out.http_requests += 1
-            out.http_429 += status == 429
+    got = read_logs(paths, reads)
+    out = Read(files=[f.name for f in got.files], lines=got.lines, bad=got.bad)
+    for f in got.files:
+        if f.requests is not None:
+            statuses = [r["status"] for r in f.requests.rows]
+            out.http_requests += len(statuses)
+            out.http_429 += statuses.count(429)
+        if f.convex is not None:
+            out.runs.extend(_runs(f.convex.rows))
     out.runs.sort(key=lambda r: r.at)
     return out
 
 
-def _convex(
-    obj: dict[str, Any], console: dict[str, list[tuple[str, str]]], seconds: Any
-) -> Run | None:
-    if obj.get("kind") == "Completion" or "executionTime" in obj:
-        return Run(
-            at=seconds(obj.get("timestamp", 0)),
-            function=normalise(str(obj["identifier"])),
-            caller=str(obj.get("caller") or ""),
-            error=str(obj["error"]) if obj.get("error") else None,
-            lines=_messages(obj.get("logLines")),
+def _runs(rows: Sequence[Any]) -> list[Run]:
+    """Executions with their console lines: their own, and those logged under their request id."""
+    console: dict[str, list[tuple[str, str]]] = {}
+    for r in rows:
+        if r["kind"] == "log" and r["request_id"]:
+            console.setdefault(str(r["request_id"]), []).extend(console_lines(r["message"]))
+    runs: list[Run] = []
+    for r in rows:
+        if r["kind"] != "execution":
+            continue
+        failed = r["status"] == "failure"
+        runs.append(
+            Run(
+                at=r["ts"],
+                function=normalise(str(r["function"] or "?")),
+                # A log stream names no caller; its function type says cron where a cron ran it.
+                caller=str(r["caller"] or ("Cron" if r["udf"] == "cron" else "")),
+                error=str(r["error"] or "failed") if failed else None,
+                lines=console_lines(r["message"]) + console.pop(str(r["request_id"]), []),
+            )
         )
-    topic = obj.get("topic") or obj.get("_topic")
-    raw = obj.get("function")
-    fn: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    rid = str(fn.get("request_id") or obj.get("requestId") or "")
-    if topic == "console":
-        console.setdefault(rid, []).append(
-            (str(obj.get("log_level", "LOG")).upper(), str(obj.get("message", "")))
-        )
-        return None
-    if topic in ("function_execution", "_execution_record"):
-        failed = str(obj.get("status", "success")).lower() not in ("success", "ok")
-        return Run(
-            at=seconds(obj.get("timestamp", obj.get("_timestamp", 0))),
-            function=normalise(str(fn.get("path") or obj.get("_functionPath") or "?")),
-            caller="Cron" if fn.get("type") == "cron" else "",
-            error=str(obj.get("error_message") or obj.get("reason") or "failed")
-            if failed
-            else None,
-            lines=console.pop(rid, []),
-        )
-    return None
+    return runs
 
 
 def _when(at: float) -> str:

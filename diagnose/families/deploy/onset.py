@@ -1,8 +1,8 @@
 """Onset against deployment: did errors, latency or webhook failures start after the last deploy?
 
 The log probes of each family summarise their whole window; what a deployment needs is a split at
-its instant. The deploys probe reads the same log files (files only: stdin cannot be read twice)
-and compares the hour before the deployment with the time since.
+its instant. The deploys probe takes the same files' rows from the run's read cache (files only:
+stdin is left to its own probe) and compares the hour before the deployment with the time since.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from diagnose.probe import ReadCache
 from diagnose.timeparse import iso
 
 BASELINE_S = 3600  # the hour before a deployment is its baseline
@@ -69,14 +70,15 @@ def split(
     until: datetime,
     p95_budget_ms: float = 2000.0,
     webhook_rx: re.Pattern[str] = WEBHOOK_RX,
+    reads: ReadCache | None = None,
 ) -> dict[str, Any]:
     """Return the onset facts (names under deploy.onset.) for the logs around a deployment."""
-    from diagnose.families.latency.logs import read_logs
+    from diagnose.readers.logs import read_logs
 
     d = deployed.timestamp()
     lo = d - BASELINE_S
     hi = until.timestamp()
-    read = read_logs(paths)
+    read = read_logs(paths, reads)
     events: list[tuple[float, bool]] = [
         (r["at"], (r["status"] or 0) >= 500) for r in read.requests if lo <= r["at"] <= hi
     ]

@@ -88,5 +88,5 @@ class DeploysProbe:
             return
         until = _instant(ctx.options.get("until"), ctx.now)
         budgets = ctx.options.get("budgets") or {}
-        facts = split(ok, deployed, until, float(budgets.get("p95_ms", 2000.0)))
+        facts = split(ok, deployed, until, float(budgets.get("p95_ms", 2000.0)), reads=ctx.reads)
         sink.update({f"deploy.onset.{k}": v for k, v in facts.items()})

@@ -1,4 +1,4 @@
-"""Latency from logs: Cloudflare Logpush, Common/Combined Log Format, Convex JSONL (pandas)."""
+"""Latency from logs: Cloudflare Logpush, Common/Combined Log Format, Convex logs (pandas)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,12 @@ class LatencyLogsProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""
         from diagnose.budgets import resolve
-        from diagnose.families.latency.logs import analyse_functions, analyse_requests, read_logs
+        from diagnose.families.latency.logs import (
+            MAX_EXAMPLES,
+            analyse_functions,
+            analyse_requests,
+        )
+        from diagnose.readers.logs import read_logs
 
         paths = [str(p) for p in ctx.options.get("latency_logs") or ()]
         if not paths:
@@ -45,19 +50,31 @@ class LatencyLogsProbe:
         until = ctx.options.get("until")
         lo = _epoch(since)
         hi = _epoch(until)
-        read = read_logs(paths)
+        read = read_logs(paths, ctx.reads)
+        executions = read.executions
         sink.update(
             {
-                PREFIX + "files": read.files,
+                PREFIX + "files": [
+                    {
+                        "path": f.name,
+                        "format": f.kind,
+                        "parsed": f.lines - f.bad_count,
+                        "bad": f.bad_count,
+                    }
+                    for f in read.files
+                ],
                 PREFIX + "lines": read.lines,
                 PREFIX + "bad_lines": read.bad,
-                PREFIX + "bad_examples": read.bad_examples,
-                PREFIX + "other_lines": read.other,
+                PREFIX + "bad_examples": read.bad_examples(MAX_EXAMPLES),
+                # Well-formed lines that are no request or execution (console lines, audit events).
+                PREFIX + "other_lines": max(
+                    0, read.lines - read.bad - len(read.requests) - len(executions)
+                ),
             }
         )
         budgets = resolve(ctx.options.get("budgets"))
         facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
-        facts.update(analyse_functions(read.executions, lo, hi, budgets["function_p95_ms"]))
+        facts.update(analyse_functions(executions, lo, hi, budgets["function_p95_ms"]))
         sink.update({PREFIX + k: v for k, v in facts.items()})
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from diagnose.budgets import Budgets, from_config
 from diagnose.errors import BadInput
-from diagnose.families.latency.logs import read_path_check
+from diagnose.readers.window import read_path_check
 from diagnose.families.latency.options import LatencyOptions
 from diagnose.family import Plan
 from diagnose.inputs import check_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from diagnose.probe import FactSink, ProbeContext
@@ -80,7 +81,7 @@ class WebhookLogsProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Parse every log into Arrow tables of rows, and put the summary facts."""
-        from diagnose.readers.convex import LogFormat, read_log
+        from diagnose.readers.convex import ConvexFormat, read_log
 
         def put(name: str, value: Any) -> None:
             sink.put(f"webhook.logs.{name}", value)
@@ -88,13 +89,16 @@ class WebhookLogsProbe:
         since: datetime | None = ctx.options.get("since")
         until: datetime = ctx.options.get("until") or ctx.now
         pattern = str(ctx.options["function_match"])
-        fmt = LogFormat(ctx.options["log_format"])
+        fmt = ConvexFormat(ctx.options["log_format"])
         put("window_since", iso(since) if since else None)
         put("window_until", iso(until))
         put("function_match", pattern)
         put("timeout_ms", DODO_TIMEOUT_MS)
+        lo, hi = since.timestamp() if since else None, until.timestamp()
         parsed = [
-            read_log(str(name), fmt, since.timestamp() if since else None, until.timestamp())
+            ctx.reads.get(
+                str(name), ("convex", fmt, lo, hi), partial(read_log, str(name), fmt, lo, hi)
+            )
             for name in ctx.options.get("logs") or []
         ]
         put("files", [p.name for p in parsed])
@@ -102,16 +106,9 @@ class WebhookLogsProbe:
         put("lines_read", sum(p.lines_read for p in parsed))
         bad = [b for p in parsed for b in p.bad]
         put("bad_lines", len(bad))
-        put(
-            "bad_line_refs",
-            [
-                f"{b.source}:{b.line.number if b.line.number is not None else '@' + str(b.line.offset)}: {b.why}"
-                for b in bad[:MAX_EXAMPLES]
-            ],
-        )
+        put("bad_line_refs", [b.ref() for b in bad[:MAX_EXAMPLES]])
         window, before = [p.table() for p in parsed], [p.before_table() for p in parsed]
-        for p in parsed:
-            p.forget()  # the tables are the only holders now: summarise() can free the rows
+        del parsed  # the parses stay in the run's read cache, shared with the other probes
         facts = summarise(window, before, since, until, pattern)
         sink.update({f"webhook.logs.{k}": v for k, v in facts.items()})
 

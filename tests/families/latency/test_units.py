@@ -7,14 +7,10 @@ import json
 import pytest
 
 from diagnose.families.latency.classify import is_cached, is_static, origin_ms, server_timing
-from diagnose.families.latency.logs import (
-    BadLine,
-    epoch_seconds,
-    parse_combined,
-    parse_convex,
-    parse_logpush,
-)
 from diagnose.families.latency.stats import percentile, sparkline
+from diagnose.readers.convex import jsonl_rows, stream_rows
+from diagnose.readers.requests import BadRecord, parse_combined, parse_logpush
+from diagnose.readers.times import epoch_seconds
 
 
 def test_percentile_matches_linear_interpolation() -> None:
@@ -49,7 +45,7 @@ def test_logpush_record() -> None:
     assert row["total_ms"] == pytest.approx(1250)
     assert row["origin_ms"] == 1100
     assert row["at"] == pytest.approx(1795773600)
-    with pytest.raises(BadLine):
+    with pytest.raises(BadRecord):
         parse_logpush({"ClientRequestPath": "/"})
 
 
@@ -62,13 +58,13 @@ def test_combined_nginx_and_apache_times() -> None:
     assert (row["total_ms"], row["origin_ms"], row["path"]) == (1500, 1400, "/a")
     common = '1.2.3.4 - - [27/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 0 0.031'
     assert parse_combined(common)["status"] == 503
-    with pytest.raises(BadLine):
+    with pytest.raises(BadRecord):
         parse_combined("not a log line")
 
 
 def test_convex_formats() -> None:
     """CLI completions (seconds) and log-stream events (ms); console lines are not executions."""
-    cli = parse_convex(
+    [cli] = jsonl_rows(
         {
             "kind": "Completion",
             "identifier": "messages:list",
@@ -76,26 +72,24 @@ def test_convex_formats() -> None:
             "timestamp": 1795773600.5,
             "executionTime": 0.25,
             "error": None,
-        }
+        },
+        "cli.jsonl",
     )
-    assert (
-        cli is not None and cli["ms"] == pytest.approx(250) and cli["function"] == "messages:list"
-    )
-    stream = parse_convex(
+    assert cli["duration_ms"] == pytest.approx(250) and cli["function"] == "messages:list"
+    assert cli["kind"] == "execution" and cli["status"] == "success"
+    [stream] = stream_rows(
         {
             "topic": "function_execution",
             "timestamp": 1795773600500,
             "function": {"path": "items:create", "type": "mutation"},
             "execution_time_ms": 40,
             "status": "failure",
-        }
+        },
+        "stream.jsonl",
     )
-    assert (
-        stream is not None
-        and stream["error"] is True
-        and stream["at"] == pytest.approx(1795773600.5)
-    )
-    assert parse_convex({"topic": "console", "message": "hi"}) is None
+    assert stream["status"] == "failure" and stream["ts"] == pytest.approx(1795773600.5)
+    [console] = stream_rows({"topic": "console", "timestamp": 1795773600500, "message": "hi"}, "s")
+    assert console["kind"] == "log"
 
 
 def test_epoch_units() -> None:
@@ -119,7 +113,7 @@ def test_reader_counts_bad_lines(tmp_path: object) -> None:
     """A file whose first line is garbage still gets its format from the next lines."""
     from pathlib import Path
 
-    from diagnose.families.latency.logs import read_logs
+    from diagnose.readers.logs import read_logs
 
     path = Path(str(tmp_path)) / "mixed.jsonl"
     good = {
@@ -131,4 +125,4 @@ def test_reader_counts_bad_lines(tmp_path: object) -> None:
     path.write_text("garbage\n" + json.dumps(good) + "\n[1,2]\n", encoding="utf-8")
     read = read_logs([str(path)])
     assert (len(read.requests), read.bad) == (1, 2)
-    assert read.files[0]["format"] == "logpush"
+    assert read.files[0].kind == "logpush"

@@ -31,6 +31,20 @@ class Line:
     text: str
 
 
+@dataclass(frozen=True)
+class BadLine:
+    """A line that could not be read, and why."""
+
+    source: str
+    line: Line
+    why: str
+
+    def ref(self) -> str:
+        """Return `file:line: why` (`file:@offset: why` where the line number was not counted)."""
+        where = self.line.number if self.line.number is not None else f"@{self.line.offset}"
+        return f"{self.source}:{where}: {self.why}"
+
+
 @dataclass
 class WindowRead:
     """Lines just before the window and an iterator over the window (and a little slack)."""
@@ -216,3 +230,20 @@ def _closing(stream: BinaryIO, lines: Iterator[Line]) -> Iterator[Line]:
         yield from lines
     finally:
         stream.close()
+
+
+def read_path_check(path: str) -> str | None:
+    """Return why a --log path cannot be read, or None when it can (`-` is stdin)."""
+    if path == "-":
+        return None
+    p = Path(path)
+    if not p.exists():
+        return "no such file"
+    if p.is_dir():
+        return "is a folder, not a file"
+    try:
+        with p.open("rb"):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
