@@ -32,8 +32,8 @@ PROMPT_RX = re.compile(r"^\$ (?P<cmd>\S.*)$")  # a shell prompt the user pasted 
 SAMPLE = 40  # lines looked at to detect the format
 
 
-class LogFormat(StrEnum):
-    """The shapes of build log `diagnose build` reads."""
+class BuildLogFormat(StrEnum):
+    """The shapes of build log `diagnose build` reads (detected from the first lines)."""
 
     GITHUB_ACTIONS = "github-actions"
     GH_RUN_VIEW = "gh-run-view"
@@ -57,7 +57,7 @@ class LogLine:
 class BuildLog:
     """A parsed log: its format, its lines, its steps in order and which of them failed."""
 
-    format: LogFormat
+    format: BuildLogFormat
     lines: tuple[LogLine, ...]
     steps: tuple[str, ...]
     failed_steps: tuple[str, ...]
@@ -69,21 +69,21 @@ def strip_ansi(text: str) -> str:
     return ANSI_RX.sub("", text).replace("\r", "")
 
 
-def detect(raw_lines: Sequence[str]) -> LogFormat:
+def detect(raw_lines: Sequence[str]) -> BuildLogFormat:
     """Guess the format from the first non-empty lines: most lines must agree."""
     sample = [line for line in raw_lines if line.strip()][:SAMPLE]
     if not sample:
-        return LogFormat.RAW
+        return BuildLogFormat.RAW
     for fmt, rx in (
-        (LogFormat.GH_RUN_VIEW, GH_RX),
-        (LogFormat.CLOUDFLARE_PAGES, CF_RX),
-        (LogFormat.GITHUB_ACTIONS, GHA_RX),
+        (BuildLogFormat.GH_RUN_VIEW, GH_RX),
+        (BuildLogFormat.CLOUDFLARE_PAGES, CF_RX),
+        (BuildLogFormat.GITHUB_ACTIONS, GHA_RX),
     ):
         if sum(1 for line in sample if rx.match(line)) * 2 > len(sample):
             return fmt
     if any("Initializing build environment" in line for line in sample[:5]):
-        return LogFormat.CLOUDFLARE_PAGES
-    return LogFormat.RAW
+        return BuildLogFormat.CLOUDFLARE_PAGES
+    return BuildLogFormat.RAW
 
 
 def parse_log(text: str) -> BuildLog:
@@ -92,14 +92,14 @@ def parse_log(text: str) -> BuildLog:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     fmt = detect(raw_lines)
-    if fmt is LogFormat.CLOUDFLARE_PAGES:
+    if fmt is BuildLogFormat.CLOUDFLARE_PAGES:
         return _parse_pages(raw_lines)
-    if fmt is LogFormat.RAW:
+    if fmt is BuildLogFormat.RAW:
         return _parse_raw(raw_lines)
     return _parse_actions(raw_lines, fmt)
 
 
-def _parse_actions(raw_lines: Sequence[str], fmt: LogFormat) -> BuildLog:
+def _parse_actions(raw_lines: Sequence[str], fmt: BuildLogFormat) -> BuildLog:
     lines: list[LogLine] = []
     steps: list[str] = []
     failed: list[str] = []
@@ -108,10 +108,10 @@ def _parse_actions(raw_lines: Sequence[str], fmt: LogFormat) -> BuildLog:
     for number, raw in enumerate(raw_lines, 1):
         job = None
         column_step = None
-        m = (GH_RX if fmt is LogFormat.GH_RUN_VIEW else GHA_RX).match(raw)
+        m = (GH_RX if fmt is BuildLogFormat.GH_RUN_VIEW else GHA_RX).match(raw)
         if m:
             msg = m.group("msg")
-            if fmt is LogFormat.GH_RUN_VIEW:
+            if fmt is BuildLogFormat.GH_RUN_VIEW:
                 job = m.group("job")
                 # gh writes UNKNOWN STEP when the run zip lacks per-step files (cli/cli#10740).
                 if m.group("step") != "UNKNOWN STEP":
@@ -163,7 +163,7 @@ def _parse_pages(raw_lines: Sequence[str]) -> BuildLog:
                 failed.append(step)
         lines.append(LogLine(number, msg, step, None, marker, echo=framing))
     return BuildLog(
-        LogFormat.CLOUDFLARE_PAGES, tuple(lines), tuple(steps), tuple(failed), bool(failed)
+        BuildLogFormat.CLOUDFLARE_PAGES, tuple(lines), tuple(steps), tuple(failed), bool(failed)
     )
 
 
@@ -180,4 +180,4 @@ def _parse_raw(raw_lines: Sequence[str]) -> BuildLog:
             lines.append(LogLine(number, msg, step, echo=True))
             continue
         lines.append(LogLine(number, msg, step))
-    return BuildLog(LogFormat.RAW, tuple(lines), tuple(steps), (), False)
+    return BuildLog(BuildLogFormat.RAW, tuple(lines), tuple(steps), (), False)

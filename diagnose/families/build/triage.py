@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diagnose.readers.buildlog import BuildLog, LogFormat, LogLine
+from diagnose.readers.buildlog import BuildLog, BuildLogFormat, LogLine
 
 # Lines that look like errors in any tool's dialect: a candidate, not a diagnosis.
 CANDIDATE_RX = re.compile(
@@ -77,7 +77,7 @@ def failed(log: BuildLog) -> bool:
     """Tell whether the log shows a failure: the CI says so, or a raw log has an error line."""
     if log.framework_failed:
         return True
-    return log.format is LogFormat.RAW and any(is_candidate(ln) for ln in region(log))
+    return log.format is BuildLogFormat.RAW and any(is_candidate(ln) for ln in region(log))
 
 
 def first_error(log: BuildLog) -> FirstError | None:

@@ -8,11 +8,11 @@ from typing import Any
 
 from diagnose.budgets import Budgets, from_config
 from diagnose.errors import BadInput
-from diagnose.readers.window import read_path_check
 from diagnose.families.latency.options import LatencyOptions
 from diagnose.family import Plan
 from diagnose.inputs import check_url
 from diagnose.options import resolve
+from diagnose.readers.window import read_path_check
 from diagnose.settings import Common
 
 PROBES = ("latency_budget", "latency_sample", "latency_logs")

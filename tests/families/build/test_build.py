@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from diagnose.families.build.project import allows_major
 from diagnose.families.build.triage import first_error
-from diagnose.readers.buildlog import LogFormat, parse_log
+from diagnose.readers.buildlog import BuildLogFormat, parse_log
 from tests.support.cli import ROOT
 
 LOGS = ROOT / "fixtures" / "build"
@@ -112,12 +112,12 @@ def test_bad_input_is_one_line_exit_3(args: tuple[str, ...]) -> None:
 
 def test_format_detection_and_steps() -> None:
     log = parse_log((LOGS / "lockfile-outdated.gh-failed.log").read_text())
-    assert log.format is LogFormat.GH_RUN_VIEW
+    assert log.format is BuildLogFormat.GH_RUN_VIEW
     found = first_error(log)
     assert found is not None
     assert found.line.job == "build"
     assert found.line.step == "Run pnpm install --frozen-lockfile"
-    assert parse_log("").format is LogFormat.RAW
+    assert parse_log("").format is BuildLogFormat.RAW
     assert first_error(parse_log("all good\n")) is None
 
 
