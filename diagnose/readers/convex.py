@@ -490,7 +490,9 @@ def table_schema() -> pa.Schema:
     import pyarrow as pa
 
     number = {"ts", "duration_ms"}
-    return pa.schema([(c, pa.float64() if c in number else pa.string()) for c in TABLE_COLUMNS])
+    kinds = {c: pa.float64() if c in number else pa.string() for c in TABLE_COLUMNS}
+    kinds["caller"] = pa.dictionary(pa.int32(), pa.string())  # a handful of names: 4 bytes a row
+    return pa.schema(list(kinds.items()))
 
 
 def _as_str(value: Any) -> str | None:
@@ -523,6 +525,9 @@ def rows_table(rows: Sequence[Any]) -> pa.Table:
             arrays.append(pa.array([_as_float(v) for v in values], spec.type))
             continue
         texts = [_as_str(v) for v in values]
+        if pa.types.is_dictionary(spec.type):
+            arrays.append(pa.array([_utf8(v) for v in texts], pa.string()).dictionary_encode())
+            continue
         try:
             arrays.append(pa.array(texts, spec.type))
         except (UnicodeError, pa.ArrowException):
@@ -674,7 +679,7 @@ def _columns(table: pa.Table) -> tuple[pa.Table, list[int]]:
             "error": pc.if_else(pc.and_(done, failed), error, null_str),
             "request_id": table.column("requestId"),
             "message": _messages_column(table.column("logLines")),
-            "caller": table.column("caller"),
+            "caller": pc.dictionary_encode(table.column("caller")),
         },
         schema=table_schema(),
     )

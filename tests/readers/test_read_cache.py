@@ -18,8 +18,8 @@ import pytest
 
 from diagnose.families import make_probe
 from diagnose.probe import FactSink, ProbeContext, ReadCache
+from tests.support.cli import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONVEX = ROOT / "fixtures" / "checklist" / "convex-healthy.jsonl"
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
 
