@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from diagnose.families.dns.probe import resolve, resolvers_from
-from diagnose.families.smoke.probe import FIELDS, USER_AGENT, _Check, _send
+from diagnose.net.http_check import FIELDS, USER_AGENT, Check, send
+from diagnose.net.resolve import resolve, resolvers_from
 from diagnose.probe import FactSink, ProbeContext
 
 if TYPE_CHECKING:
@@ -93,5 +93,5 @@ class HTTPSProbe:
         ) as client:
             # Leave time to report: a silent server becomes a fact before the run's deadline.
             timeout = min(cap, ctx.remaining() * 0.6)
-            facts = _send(client, _Check("https", "GET", url), timeout)
+            facts = send(client, Check("https", "GET", url), timeout)
         sink.update({f"https.{k}": v for k, v in facts.items()})

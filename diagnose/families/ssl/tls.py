@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from diagnose.families.dns.probe import resolve, resolvers_from
+from diagnose.net.resolve import resolve, resolvers_from
 from diagnose.probe import FactSink, ProbeContext, Unfinished, run_bounded
 
 if TYPE_CHECKING:

@@ -29,8 +29,8 @@ class WebhookEndpointProbe:
         """Send the request; what the endpoint did, including no answer, is the fact."""
         import httpx
 
-        from diagnose.families.smoke.probe import _Check, _send, _unfinished
         from diagnose.families.webhooks.captures_probe import OWN_CHECK_AGENT
+        from diagnose.net.http_check import Check, send, unfinished
 
         url = ctx.options.get("endpoint")
         if not url:
@@ -38,7 +38,7 @@ class WebhookEndpointProbe:
             return
         cap = float(ctx.options["request_timeout"])
         verify: Any = ctx.options.get("ca_file") or True
-        check = _Check("endpoint", "POST", str(url), {})
+        check = Check("endpoint", "POST", str(url), {})
         budget = ctx.remaining(cap)
         from diagnose.families.webhooks import own_checks
 
@@ -47,8 +47,8 @@ class WebhookEndpointProbe:
         with httpx.Client(verify=verify, headers={"user-agent": OWN_CHECK_AGENT}) as client:
             # Socket timeouts bound each read: a peer trickling a byte a second never trips
             # them, so the whole request is bounded here and a cut-off request is evidence.
-            done = run_bounded({"post": partial(_send, client, check, budget)}, budget + 0.05)
+            done = run_bounded({"post": partial(send, client, check, budget)}, budget + 0.05)
         facts = done["post"]
         if isinstance(facts, Unfinished):
-            facts = _unfinished(check, budget)
+            facts = unfinished(check, budget)
         sink.update({f"webhook.endpoint.{k}": v for k, v in facts.items() if k in FIELDS})
