@@ -33,6 +33,7 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, dict, str]:
     return proc.returncode, report, proc.stderr
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize(
     ("log", "rule", "fmt", "line"),
     [
@@ -61,18 +62,21 @@ def test_each_fault_ranks_its_rule_first(log: str, rule: str, fmt: str, line: in
     assert "build.failed" not in [f["id"] for f in report["findings"]]
 
 
+@pytest.mark.lab
 def test_healthy_log_is_ok() -> None:
     code, report, _ = run(str(LOGS / "healthy.gha.log"))
     assert (code, report["status"], report["findings"]) == (0, "ok", [])
     assert report["facts"]["build.failed"] is False
 
 
+@pytest.mark.lab
 def test_log_from_stdin() -> None:
     code, report, _ = run("-", stdin=(LOGS / "type-error.raw.log").read_text())
     assert code == 2
     assert report["findings"][0]["id"] == "build.type-error"
 
 
+@pytest.mark.lab
 def test_unknown_failure_quotes_the_first_error_not_the_exit_line() -> None:
     text = (
         "2025-01-15T10:00:00.0000000Z ##[group]Run pnpm run build\n"
@@ -89,6 +93,7 @@ def test_unknown_failure_quotes_the_first_error_not_the_exit_line() -> None:
     assert "frobnicator" in top["message"] and "line 4" in top["message"]
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize(
     ("project", "rule"), [("old-node", "build.node-version"), ("pnpm-order", "build.pnpm-setup")]
 )
@@ -98,11 +103,13 @@ def test_project_without_log(project: str, rule: str) -> None:
     assert report["findings"][0]["id"] == rule
 
 
+@pytest.mark.lab
 def test_complete_project_is_ok() -> None:
     code, report, _ = run("--project", str(PROJECTS / "complete"))
     assert (code, report["status"]) == (0, "ok")
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize("args", [(), ("no-such.log",), (str(LOGS),), ("--project", "no-such-dir")])
 def test_bad_input_is_one_line_exit_3(args: tuple[str, ...]) -> None:
     code, _, err = run(*args)
