@@ -5,6 +5,15 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from diagnose.families.build import first_error, parse_log
+from diagnose.families.build.triage import (
+    error_lines,
+    exit_code,
+    failed,
+    is_candidate,
+    region,
+    scanned,
+)
 from diagnose.probe import FactSink, ProbeContext
 
 FACTS = (
@@ -47,16 +56,6 @@ class BuildLogProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Parse the log text; no log given is recorded as build.checked false."""
-        from diagnose.families.build.triage import (
-            error_lines,
-            exit_code,
-            failed,
-            first_error,
-            is_candidate,
-            region,
-        )
-        from diagnose.readers.buildlog import parse_log
-
         text = ctx.options.get("log_text")
         sink.put("build.checked", text is not None)
         if text is None:
@@ -102,7 +101,7 @@ class BuildLogProbe:
 def _node_version(lines: list[str]) -> str | None:
     for line in lines:
         for rx in _NODE_SEEN:
-            m = rx.search(line.strip())
+            m = rx.search(scanned(line).strip())
             if m:
                 return m.group("v")
     return None

@@ -35,6 +35,9 @@ CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 5
 MAX_LINES = 300  # lines of the failing part handed to the rules
 MAX_TEXT = 400  # one pathological minified line must not blow up the facts
+# Errors are told at the start of their line; a bundle dumped on one 5 MB line is not searched
+# whole (ten regex passes over it took 17 s, past the run's deadline).
+MAX_SCAN = 4096
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,15 @@ def region(log: BuildLog) -> list[LogLine]:
     return [ln for ln in out if ln.text.strip()]
 
 
+def scanned(text: str) -> str:
+    """Return the part of a line that the patterns look at."""
+    return text[:MAX_SCAN]
+
+
 def is_candidate(line: LogLine) -> bool:
     """Tell whether a line looks like an error and is not a mere consequence."""
-    return bool(CANDIDATE_RX.search(line.text)) and not CONSEQUENCE_RX.search(line.text)
+    head = scanned(line.text)
+    return bool(CANDIDATE_RX.search(head)) and not CONSEQUENCE_RX.search(head)
 
 
 def failed(log: BuildLog) -> bool:
@@ -88,7 +97,9 @@ def first_error(log: BuildLog) -> FirstError | None:
     chosen = next((ln for ln in lines if is_candidate(ln)), None)
     if chosen is None:
         # No line looks like an error: the last real output before the failure is the best clue.
-        rest = [ln for ln in lines if not CONSEQUENCE_RX.search(ln.text) and ln.marker is None]
+        rest = [
+            ln for ln in lines if not CONSEQUENCE_RX.search(scanned(ln.text)) and ln.marker is None
+        ]
         if not rest:
             return None
         chosen = rest[-1]
@@ -122,8 +133,9 @@ def exit_code(log: BuildLog) -> int | None:
     """Return the exit code the CI or the package manager reported last, if any."""
     code = None
     for ln in log.lines:
-        if ln.marker == "error" or CONSEQUENCE_RX.search(ln.text):
-            m = EXIT_RX.search(ln.text)
+        head = scanned(ln.text)
+        if ln.marker == "error" or CONSEQUENCE_RX.search(head):
+            m = EXIT_RX.search(head)
             if m:
                 code = int(m.group("code"))
     return code
