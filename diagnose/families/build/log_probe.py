@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from diagnose.families.build import first_error, parse_log
 from diagnose.families.build.triage import (
     error_lines,
     exit_code,
     failed,
+    first_error,
     is_candidate,
     region,
     scanned,
 )
 from diagnose.probe import FactSink, ProbeContext
+from diagnose.readers.buildlog import parse_log
 
 FACTS = (
     "checked",
