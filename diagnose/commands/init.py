@@ -57,11 +57,39 @@ def detect(root: Path) -> Detected:
     return Detected(name, convex, domain)
 
 
+def _defaults() -> dict[str, Any]:
+    """Return "section.key" -> default, from the options classes (the one place defaults live)."""
+    from diagnose.budgets import Budgets
+    from diagnose.families.latency.options import LatencyOptions
+    from diagnose.families.webhooks.options import WebhooksOptions
+    from diagnose.options import default_of, fields
+    from diagnose.settings import RunOptions
+
+    return {
+        s.config: default_of(f)
+        for cls in (RunOptions, WebhooksOptions, LatencyOptions, Budgets)
+        for f, s in fields(cls)
+        if s.config
+    }
+
+
+def _toml(value: Any) -> str:
+    """Return a default as TOML (whole floats as integers: 10, not 10.0)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def render(found: Detected, project: str | None) -> str:
-    """Return the commented config text."""
+    """Return the commented config text; every number is the options' own default, so what
+    init writes and what reports suggest (`diagnose latency ... --timeout N`) agree."""
 
     def line(key: str, value: str | None, example: str) -> str:
         return f'{key} = "{value}"' if value else f'# {key} = "{example}"'
+
+    d = {k: _toml(v) for k, v in _defaults().items()}
 
     domain = found.domain
     pages = found.pages_project
@@ -83,23 +111,26 @@ def render(found: Detected, project: str | None) -> str:
             '# webhook_url = "https://your-project.convex.site/webhooks/dodo"',
             "",
             "[run]",
-            "timeout = 10          # seconds for the whole run",
+            f"timeout = {d['run.timeout']}          # seconds for the whole run",
             "",
             "[webhooks]",
             "# Convex logs: npx convex logs --prod --history 500 --jsonl > convex.jsonl",
             '# logs = ["convex.jsonl"]',
             '# captures = ["deliveries.har"]',
-            'secret_env = "DODO_PAYMENTS_WEBHOOK_KEY"',
+            f"secret_env = {d['webhooks.secret_env']}",
             '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_KEY_PREVIOUS"   # after a rotation',
             "",
             "[latency]",
             '# urls = ["https://dashtray.com/"]',
-            "n = 20",
+            "# Requests per URL and how many at once; a slow page needs a longer run.timeout for",
+            "# the whole sample (the report says when the sample was cut to fit, and by how much).",
+            f"n = {d['latency.n']}",
+            f"concurrency = {d['latency.concurrency']}",
             "",
             "[budgets]",
             "# The runbook's success criteria.",
-            "p95_ms = 2000",
-            "error_rate = 0.01",
+            f"p95_ms = {d['budgets.p95_ms']}",
+            f"error_rate = {d['budgets.error_rate']}",
             "",
             "[project]",
             "# The project folder: env names from the code, Node version, workflows.",

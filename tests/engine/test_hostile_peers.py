@@ -165,7 +165,23 @@ _first_is("ssl/tls-trickle", "tls.connect-timeout")
 _first_is("ssl/dns-garbage", "dns.resolver-error")  # the root cause, explaining tls.unresolved
 _first_is("smoke/http-trickle", "http.timeout")
 _first_is("smoke/http-redirect-forever", "http.redirect-loop")
-_first_is("latency/http-trickle", "latency.error-rate-over-budget")
+
+
+def _trickle_not_measured(ran: Ran) -> None:
+    """A peer that trickles past the run's deadline: diagnose's deadline cut every request, so
+    none is an error and none measured; unknown, with the command that gives it time."""
+    doc = ran.json()
+    facts = doc["facts"]
+    assert facts["latency.sample.errors"] == 0
+    measured, cut = facts["latency.sample.count"], facts["latency.sample.cut"]
+    if measured == 0:
+        assert (ran.code, doc["status"]) == (3, "unknown")
+        assert cut + facts["latency.sample.not_sent"] == facts["latency.sample.requested"]
+    else:  # a request that waited past the p95 budget is slow evidence, never an error
+        assert facts["latency.sample.slow_unfinished"] == measured
+
+
+EXPECT["latency/http-trickle"] = _trickle_not_measured
 _first_is("webhooks/http-trickle", "webhook.endpoint-unreachable")
 _first_is("webhooks/http-huge-body", "webhook.accepts-unsigned")
 _first_is("webhooks/http-redirect-forever", "webhook.endpoint-unreachable")
@@ -226,7 +242,9 @@ def results() -> Iterator[dict[str, Ran]]:
 def test_survives_with_evidence(results: dict[str, Ran], case: str) -> None:
     ran = results[case]
     assert "Traceback" not in ran.stderr, ran.stderr
-    assert ran.code in (0, 1, 2), (ran.code, ran.stderr)
+    # 3 only with a report that says what it could not check (our deadline is no evidence).
+    unchecked = ran.code == 3 and any(n.startswith("nothing checked") for n in ran.json()["notes"])
+    assert ran.code in (0, 1, 2) or unchecked, (ran.code, ran.stderr)
     assert ran.elapsed_s < BOUND_S, f"{case}: {ran.elapsed_s:.1f} s"
     assert ran.rss_mb < MAX_RSS_MB, f"{case}: {ran.rss_mb:.0f} MB"
     doc = ran.json()

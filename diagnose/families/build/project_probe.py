@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
 
 FACTS = (
@@ -28,7 +29,9 @@ class ProjectProbe:
     """Read package.json, .nvmrc / .node-version and .github/workflows against the runbook."""
 
     name: ClassVar[str] = "project"
-    provides: ClassVar[frozenset[str]] = frozenset(f"project.{f}" for f in FACTS)
+    provides: ClassVar[frozenset[str]] = frozenset(f"project.{f}" for f in FACTS) | {
+        fact_name("project")
+    }
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the folder; no folder given is recorded as project.checked false."""
@@ -59,3 +62,20 @@ class ProjectProbe:
                 "project.problems": settings.problems,
             }
         )
+        sink.put(fact_name(self.name), checked(Path(str(folder)), settings).to_json())
+
+
+VERSION_FILES = ("package.json", ".nvmrc", ".node-version", ".tool-versions")
+
+
+def checked(folder: Path, settings: Any) -> Checked:
+    """Say which build files the folder held: none means nothing was checked."""
+    files = [n for n in VERSION_FILES if (folder / n).is_file()]
+    files += [*settings.workflows, *settings.lockfiles]
+    return Checked(
+        len(files),
+        "files",
+        f"read {', '.join(files) or 'no build file'} in {folder}",
+        f"no package.json, Node version file or workflow in {folder}: give --project the "
+        "folder that holds package.json",
+    )

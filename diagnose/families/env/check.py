@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.families.env.dotenv import Entry, parse_dotenv
-from diagnose.families.env.scan import Required, Scope, required_names
+from diagnose.families.env.formats import Visibility
+from diagnose.families.env.scan import BUILD_TIME_ONLY, Required, Scope, build_time, required_names
 from diagnose.families.env.values import shape
 
 # What Vite reads for `vite build` (mode production), lowest priority first.
 VITE_PRODUCTION_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
 MAX_BUNDLE = 32 * 1024 * 1024
+# A VITE_ name that says it holds a secret: a warning when its value's format is not known public.
+SECRET_NAME_RX = re.compile(
+    r"^VITE_\w*(?:SECRET|PRIVATE|PASSWORD|WEBHOOK_KEY|DEPLOY_KEY|ADMIN_KEY|SERVICE_ROLE)\w*$"
+)
 
 
 @dataclass
@@ -109,21 +115,33 @@ def evaluate(
 
     missing: list[str] = []
     missing_names: list[str] = []
+    unchecked: list[str] = []
+    misplaced: list[str] = []
     for name, req in sorted(required.items()):
-        where: list[Source]
-        if req.scope is Scope.CONVEX and have_convex:
-            where = [s for s, _ in present.get(name, []) if s.scope is Scope.CONVEX]
-            needed_in = "the Convex deployment's variables"
-        elif req.scope is Scope.BUILD and have_build:
-            where = [s for s, _ in present.get(name, []) if s.scope is Scope.BUILD]
-            needed_in = "the build's variables (env files, workflow env:)"
-        elif sources:
-            where = [s for s, _ in present.get(name, [])]
-            needed_in = "any source given"
-        else:
+        used = ", ".join(req.used_at[:4]) + (" ..." if len(req.used_at) > 4 else "")
+        on_convex = [s for s, _ in present.get(name, []) if s.scope is Scope.CONVEX]
+        in_build = [s for s, _ in present.get(name, []) if s.scope is Scope.BUILD]
+        if req.scope is Scope.BUILD and on_convex and not in_build:
+            # Read at build time (by Vite or the convex CLI): the deployment never reads it.
+            misplaced.append(
+                f"{name} (used at {used}) is set on the Convex deployment, where nothing reads "
+                f"it: {build_time(name)}"
+            )
             continue
+        where: list[Source]
+        if req.scope is Scope.CONVEX:
+            if not have_convex:
+                unchecked.append(f"{name} (Convex deployment: give --convex-env)")
+                continue
+            where, needed_in = on_convex, "the Convex deployment's variables"
+        elif req.scope is Scope.BUILD:
+            if not have_build:
+                unchecked.append(f"{name} (build environment: give --env-file or --project)")
+                continue
+            where, needed_in = in_build, "the build's variables (env files, workflow env:)"
+        else:
+            where, needed_in = [s for s, _ in present.get(name, [])], "any source given"
         if not where:
-            used = ", ".join(req.used_at[:4]) + (" ..." if len(req.used_at) > 4 else "")
             missing.append(f"{name} (used at {used}) is not set in {needed_in}")
             missing_names.append(name)
 
@@ -133,14 +151,28 @@ def evaluate(
     test_keys: list[str] = []
     hints: list[str] = []
     public_hints: list[str] = []
+    public_secrets: list[str] = []
+    public_suspect: list[str] = []
     for name, places in sorted(present.items()):
         for src, entry in places:
             s = shape(name, entry.value)
             at = f"{src.label}:{entry.line}" if entry.line else src.label
             if entry.value is not None:
                 hints.append(f"{name} ({at}): {s.hint()}")
-            if name.startswith("VITE_"):
+            if name.startswith("VITE_") and src.scope is Scope.BUILD:
                 public_hints.append(f"{name} ({at}): {s.kind}")
+                vis = s.fmt.visibility
+                if vis is Visibility.SECRET:
+                    public_secrets.append(f"{name} ({at}): {s.fmt.name} ({s.fmt.source})")
+                elif vis is Visibility.UNKNOWN:
+                    public_suspect.append(f"{name} ({at}): a {s.fmt.name}; {s.fmt.source}")
+                elif vis is Visibility.PLAIN and SECRET_NAME_RX.match(name) and not s.placeholder:
+                    seen = (
+                        "its value was not read"
+                        if entry.value is None
+                        else "its value has no known public format"
+                    )
+                    public_suspect.append(f"{name} ({at}): the name says it holds a secret; {seen}")
             if s.empty:
                 empty.append(f"{name} ({at}) is set but empty")
             if s.placeholder:
@@ -151,6 +183,13 @@ def evaluate(
                 test_keys.append(
                     f"{name} ({at}): a test-mode value in the production set ({s.kind})"
                 )
+    for name in sorted(n for n in required if n.startswith("VITE_") and n not in present):
+        if SECRET_NAME_RX.match(name):
+            public_suspect.append(
+                f"{name} (used at {', '.join(required[name].used_at[:2])}): the name says it "
+                "holds a secret, and the code reads it in the browser bundle"
+            )
+    build_only = sorted(n for n in {*required, *present} if n in BUILD_TIME_ONLY)
 
     stale, build_dir, built_at = _stale_build(project, sources, required)
     public_names = sorted(
@@ -169,6 +208,11 @@ def evaluate(
         "env.test_keys_in_prod": test_keys,
         "env.public_names": public_names,
         "env.public_hints": public_hints,
+        "env.public_secrets": public_secrets,
+        "env.public_suspect": public_suspect,
+        "env.build_time_misplaced": misplaced,
+        "env.build_time_only": build_only,
+        "env.unchecked": unchecked,
         "env.hints": hints,
         "env.stale_build": stale,
         "env.build_dir": build_dir,

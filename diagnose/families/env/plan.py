@@ -18,6 +18,7 @@ from diagnose.families.env.scan import Scope
 from diagnose.family import Plan
 from diagnose.inputs import read_bytes
 from diagnose.options import resolve
+from diagnose.readers.text import strict_decode
 from diagnose.settings import Common
 
 MAX_ENV_BYTES = 1024 * 1024
@@ -28,10 +29,11 @@ NOTHING_TO_CHECK = (
 
 
 def read_text(source: str, what: str) -> str:
-    """Read an env file or stdin as UTF-8 (a BOM is fine); raise BadInput when it is not."""
+    """Read an env file or stdin as text (UTF-8 or UTF-16, BOM or not, CRLF); raise BadInput
+    when it is not text."""
     data = read_bytes(source, what, MAX_ENV_BYTES)
     try:
-        return data.decode("utf-8-sig")
+        return strict_decode(data)
     except UnicodeDecodeError as exc:
         raise BadInput(f"{what} {source}: not UTF-8 text (byte {exc.start})") from None
 
@@ -72,6 +74,12 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
         raise BadInput(f"--project {opts.project}: not a folder")
     sources = env_sources(root, opts.convex_env, opts.env_files)
     if not sources:
+        if required and root is not None:
+            raise BadInput(
+                f"nothing to check against in {root}: no {', '.join(VITE_PRODUCTION_FILES)} "
+                "and no .github/workflows; give --convex-env FILE|- (npx convex env list --prod) "
+                "or --env-file FILE"
+            )
         if required:
             raise BadInput(NOTHING_TO_CHECK)
         return None

@@ -30,6 +30,32 @@ PROVIDED = {
     "BASE_URL",
 }
 MAX_FILE = 2 * 1024 * 1024
+# Read by the convex CLI (npx convex deploy / dev), never by functions: convex 1.48.0,
+# dist/cjs/cli/lib/utils/utils.js (CONVEX_DEPLOY_KEY_ENV_VAR_NAME ... _ADMIN_KEY_VAR_NAME).
+BUILD_TIME_ONLY = frozenset(
+    {
+        "CONVEX_DEPLOY_KEY",
+        "CONVEX_DEPLOYMENT_TOKEN",
+        "CONVEX_DEPLOYMENT",
+        "CONVEX_SELF_HOSTED_URL",
+        "CONVEX_SELF_HOSTED_ADMIN_KEY",
+    }
+)
+
+
+def build_time(name: str) -> str:
+    """Say who reads a build-time variable, and where it belongs."""
+    if name in BUILD_TIME_ONLY:
+        return (
+            "the convex CLI reads it when it deploys (npx convex deploy in the build), so it "
+            "belongs in the build's environment (a GitHub Actions secret, Cloudflare Pages > "
+            "Settings > Environment variables)"
+        )
+    return (
+        "vite build inlines VITE_ variables into the bundle, so it belongs in the build's "
+        "environment (env files, a GitHub Actions variable, Cloudflare Pages > Settings > "
+        "Environment variables)"
+    )
 
 
 class Scope(StrEnum):
@@ -100,10 +126,14 @@ def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[s
     if example.is_file():
         entries, _ = parse_dotenv(example.read_text(encoding="utf-8", errors="replace"))
         for entry in entries:
-            scope = Scope.BUILD if entry.name.startswith("VITE_") else Scope.ANY
+            build = entry.name.startswith("VITE_") or entry.name in BUILD_TIME_ONLY
+            scope = Scope.BUILD if build else Scope.ANY
             out.setdefault(entry.name, Required(entry.name, scope)).used_at.append(
                 f".env.example:{entry.line}"
             )
+    for req in out.values():
+        if req.name in BUILD_TIME_ONLY:
+            req.scope = Scope.BUILD  # even when convex/ code mentions it (a script, a comment)
     for name, where in (extra or {}).items():
         out.setdefault(name, Required(name, Scope.CONVEX)).used_at.append(where)
     return out

@@ -12,24 +12,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from diagnose.families.env.formats import Format, Visibility, classify
+
+PLAIN_VALUE = Format("plain value", Visibility.PLAIN, "")
+
 PLACEHOLDER_RX = re.compile(
     r"(?i)^(?:changeme|change[-_ ]?me|xxx+|x{3,}.*|todo|tbd|fixme|replace[-_ ]?me|placeholder"
     r"|dummy|example|secret|password|null|undefined|none|\.\.\.|<[^>]*>|\$\{[^}]*\}"
     r"|your[-_].*|.*[-_]here|sk_(?:live|test)_x+|whsec_x+)$"
 )
-SECRET_PREFIXES = (
-    ("whsec_", "whsec_ webhook secret"),
-    ("sk_live_", "sk_live_ secret key"),
-    ("sk_test_", "sk_test_ secret key"),
-    ("rk_live_", "rk_live_ restricted key"),
-    ("prod:", "Convex deploy key"),
-    ("preview:", "Convex deploy key"),
-    ("project:", "Convex deploy key"),
-    ("ghp_", "GitHub token"),
-    ("github_pat_", "GitHub token"),
-    ("eyJ", "JWT"),
-)
-TOKEN_RX = re.compile(r"^[A-Za-z0-9_\-+/=.]{32,}$")
 
 
 @dataclass(frozen=True)
@@ -42,38 +33,46 @@ class Shape:
     placeholder: bool = False
     malformed: str | None = None
     test_mode: bool = False
-    secret_like: bool = False
+    fmt: Format = PLAIN_VALUE
 
     def hint(self) -> str:
         """The masked hint: kind and length, never a character of the value beyond a prefix."""
         return f"{self.kind}, {self.length} chars"
 
 
-def _kind(value: str) -> tuple[str, bool]:
-    for prefix, kind in SECRET_PREFIXES:
-        if value.startswith(prefix):
-            return kind, True
+def _host(value: str) -> str | None:
+    """Return a URL's host; None when it is not a URL Python can split (https://[)."""
+    try:
+        return urlsplit(value).hostname
+    except ValueError:
+        return None
+
+
+def _kind(value: str, fmt: Format) -> str:
+    if fmt.visibility is not Visibility.PLAIN:
+        return fmt.name
     if re.match(r"^https?://", value):
-        host = urlsplit(value).hostname or ""
+        host = _host(value) or ""
         if host.endswith(".convex.cloud"):
-            return "https URL (.convex.cloud)", False
+            return "https URL (.convex.cloud)"
         if host.endswith(".convex.site"):
-            return "https URL (.convex.site)", False
-        return "URL", False
+            return "https URL (.convex.site)"
+        return "URL"
     if value.lower() in ("test_mode", "live_mode", "true", "false", "production", "development"):
-        return "setting", False
-    if TOKEN_RX.match(value) and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
-        return "random-looking token", True
-    return "text", False
+        return "setting"
+    return "text"
 
 
 def _malformed(name: str, value: str) -> str | None:
     upper = name.upper()
     if upper.endswith("_URL") or upper.endswith("_URI"):
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError as exc:
+            return f"not a URL ({exc})"
+        if parts.scheme not in ("http", "https") or not host:
             return "not an absolute http(s) URL"
-        host = parts.hostname
         if "CONVEX" in upper and "SITE" not in upper and host.endswith(".convex.site"):
             return "a .convex.site URL (HTTP actions) where the Convex client needs .convex.cloud"
         if "SITE" in upper and host.endswith(".convex.cloud"):
@@ -95,7 +94,7 @@ def _test_mode(name: str, value: str) -> bool:
     low = value.lower()
     if low == "test_mode" or re.match(r"^(?:sk|pk|rk)_test_", value):
         return True
-    host = urlsplit(value).hostname or "" if "://" in value else ""
+    host = (_host(value) or "") if "://" in value else ""
     return host.startswith("test.") and "dodopayments" in host
 
 
@@ -106,13 +105,13 @@ def shape(name: str, value: str | None) -> Shape:
     text = value.strip()
     if not text:
         return Shape("empty", 0, empty=True)
-    kind, secret_like = _kind(text)
     placeholder = bool(PLACEHOLDER_RX.match(text))
+    fmt = PLAIN_VALUE if placeholder else classify(name, text)
     return Shape(
-        kind,
+        _kind(text, fmt),
         len(value),
         placeholder=placeholder,
         malformed=None if placeholder else _malformed(name, text),
         test_mode=_test_mode(name, text),
-        secret_like=secret_like,
+        fmt=fmt,
     )

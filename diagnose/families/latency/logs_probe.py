@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import parse_instant
 
@@ -15,7 +16,7 @@ PREFIX = "latency.logs."
 def _names() -> frozenset[str]:
     from diagnose.families.latency.logs import FACT_NAMES
 
-    return frozenset(PREFIX + n for n in FACT_NAMES)
+    return frozenset(PREFIX + n for n in FACT_NAMES) | {fact_name("latency_logs")}
 
 
 class LatencyLogsProbe:
@@ -76,6 +77,30 @@ class LatencyLogsProbe:
         facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
         facts.update(analyse_functions(executions, lo, hi, budgets["function_p95_ms"]))
         sink.update({PREFIX + k: v for k, v in facts.items()})
+        sink.put(fact_name(self.name), checked(read, facts, since, until).to_json())
+
+
+FORMATS = "Cloudflare Logpush JSON, Common/Combined Log Format, or `npx convex logs --jsonl` output"
+
+
+def checked(read: Any, facts: Mapping[str, Any], since: Any, until: Any) -> Checked:
+    """Say what the logs held: lines read and skipped, and the rows inside the window."""
+    rows = int(facts.get("requests") or 0) + int(facts.get("function_calls") or 0)
+    window = f"{since or 'the start'} .. {until or 'the end'}"
+    detail = (
+        f"{read.lines} lines read, {read.bad} skipped as unreadable, {read.other} not requests; "
+        f"{facts.get('requests') or 0} requests and {facts.get('function_calls') or 0} function "
+        f"calls in the window {window}"
+    )
+    if rows:
+        hint = ""
+    elif not read.lines:
+        hint = f"the log is empty: give a log with lines ({FORMATS})"
+    elif read.bad + read.other == read.lines:
+        hint = f"no line is a request or function call: give {FORMATS}"
+    else:
+        hint = "no request inside the window: widen --since/--until to the log's time span"
+    return Checked(rows, "requests", detail, hint)
 
 
 def _epoch(value: Any) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -44,11 +45,14 @@ class Sample:
     ttfb_ms: float | None
     total_ms: float | None
     size: int
+    # The run's deadline, not the target, ended it: it had less than the per-request timeout
+    # and no complete answer when that ran out. total_ms is then how long it waited.
+    cut: bool = False
 
     @property
     def failed(self) -> bool:
-        """Tell whether this request counts as an error (no answer, or a 5xx)."""
-        return self.error is not None or (self.status or 0) >= 500
+        """Tell whether this request counts as an error (no answer, or a 5xx); a cut one does not."""
+        return not self.cut and (self.error is not None or (self.status or 0) >= 500)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ class Plan:
     request_timeout: float
     deadline: float  # time.monotonic() by which sampling stops
     verify: Any = True
+    # A request cut by the deadline after waiting this long is slow evidence (its time is a
+    # lower bound); one cut sooner was not measured. The p95 budget, ms.
+    slow_ms: float = float("inf")
+    timeout_s: float = 0.0  # the run's whole deadline as the user gave it (--timeout), for reports
 
 
 class _Trace:
@@ -104,6 +112,9 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
     # A warm-up may use half the time left, no more: a peer that never answers must leave the
     # measured requests time to fail and be counted, or the run would report "ok" on nothing.
     timeout = min(plan.request_timeout, left / 2 if warmup else left)
+    # Shortened by the run's deadline: running out of it says nothing about the target.
+    shortened = timeout < plan.request_timeout
+    timed_out = False
     status = cache = timing = None
     error: str | None = None
     cloudflare = False
@@ -111,7 +122,7 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
     ttfb: float | None = None
 
     def fetch() -> None:
-        nonlocal status, cache, timing, error, cloudflare, size, ttfb
+        nonlocal status, cache, timing, error, cloudflare, size, ttfb, timed_out
         try:
             with client.stream(
                 "GET", url, timeout=httpx.Timeout(timeout), extensions={"trace": trace}
@@ -126,11 +137,13 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
                     # A body that drips past the time we have is a slow answer, not a hang.
                     if time.monotonic() - t0 > timeout:
                         error = f"body not complete within {timeout:.1f} s"
+                        timed_out = True
                         break
                     if size >= MAX_BODY:
                         break
         except httpx.TimeoutException:
             error = f"timeout: no answer within {timeout:.1f} s"
+            timed_out = True
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
 
@@ -138,7 +151,11 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
     # a second never trips them, so the whole request is bounded here (a daemon thread).
     if isinstance(run_bounded({"get": fetch}, timeout + 0.05)["get"], Unfinished):
         error = f"timeout: no complete answer within {timeout:.1f} s (the peer sends too slowly)"
+        timed_out = True
     total = (time.monotonic() - t0) * 1000
+    cut = timed_out and shortened
+    if cut:
+        error = f"cut by the run's deadline after {total / 1000:.1f} s without a complete answer"
     headers_done = trace.at.get("receive_response_headers.complete")
     return Sample(
         url=url,
@@ -160,14 +177,17 @@ def _one(client: httpx.Client, url: str, seq: int, warmup: bool, plan: Plan) -> 
         ttfb_ms=rounded((headers_done - t0) * 1000 if headers_done else ttfb, 2),
         total_ms=rounded(total, 2),
         size=size,
+        cut=cut,
     )
 
 
 def run(plan: Plan) -> tuple[list[Sample], int]:
     """Send the warm-ups, then the measured requests; return the samples and how many were not sent.
 
-    Every request opens a new connection (no keep-alive), as a first visit does, so that each one
-    shows the DNS, connect and TLS phases.
+    The sample is sized to the deadline: a request is not started when the time left is less
+    than the slowest answer seen so far needs (it would only be cut). Every request opens a new
+    connection (no keep-alive), as a first visit does, so that each one shows the DNS, connect
+    and TLS phases.
     """
     import httpx
 
@@ -175,6 +195,7 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
     lock = threading.Lock()
     counter = iter(range(1_000_000))
     skipped = 0
+    slowest = 0.0  # seconds, of the complete answers so far (warm-ups included)
     limits = httpx.Limits(max_keepalive_connections=0, max_connections=max(1, plan.concurrency))
     with httpx.Client(
         verify=plan.verify,
@@ -184,28 +205,44 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
     ) as client:
 
         def send(url: str, warmup: bool) -> None:
-            nonlocal skipped
+            nonlocal skipped, slowest
             with lock:
                 seq = next(counter)
+                need = max(0.1, slowest)
             # Leave the deadline to the requests already in flight; do not start new ones.
-            if plan.deadline - time.monotonic() < 0.1:
+            if plan.deadline - time.monotonic() < need:
                 with lock:
                     skipped += 1
                 return
             sample = _one(client, url, seq, warmup, plan)
             with lock:
                 samples.append(sample)
+                if sample.error is None and sample.total_ms is not None:
+                    slowest = max(slowest, sample.total_ms / 1000)
 
         # Warm-ups run first, one URL after the other: they fill caches and start cold
         # functions, and their times are kept out of the statistics.
         for _ in range(plan.warmup):
             for url in plan.urls:
                 send(url, True)
+        with lock:
+            skipped = 0  # a warm-up not sent is no measurement missing
         jobs = [url for _ in range(plan.n) for url in plan.urls]
         with ThreadPoolExecutor(max_workers=max(1, plan.concurrency)) as pool:
             list(pool.map(lambda u: send(u, False), jobs))
     samples.sort(key=lambda s: s.seq)
     return samples, skipped
+
+
+def fit_timeout(samples: Sequence[Sample], plan: Plan, reserve_s: float) -> int | None:
+    """Return the --timeout (whole seconds) in which the whole sample fits at the slowest answer
+    seen, None when nothing answered: the deadline sized to the sample."""
+    times = [s.total_ms for s in samples if s.error is None and s.total_ms is not None]
+    if not times:
+        return None
+    each = max(times) / 1000
+    waves = math.ceil(plan.n * len(plan.urls) / max(1, plan.concurrency))
+    return math.ceil(each * (plan.warmup * len(plan.urls) + waves) + reserve_s + 1)
 
 
 def _phase_stats(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
@@ -219,17 +256,29 @@ def _phase_stats(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]
     return out
 
 
-def facts(samples: Sequence[Sample], plan: Plan, skipped: int) -> dict[str, Any]:
-    """Reduce the samples to facts (names without the `latency.sample.` prefix)."""
-    measured = [s for s in samples if not s.warmup]
+def facts(
+    samples: Sequence[Sample], plan: Plan, skipped: int, fit_s: int | None = None
+) -> dict[str, Any]:
+    """Reduce the samples to facts (names without the `latency.sample.` prefix).
+
+    A request cut by the run's deadline is not measured unless it had already waited longer
+    than the p95 budget: then it is slow evidence, its wait a lower bound of its time. Neither
+    is ever an error.
+    """
+    pool = [s for s in samples if not s.warmup]
+    cut = [s for s in pool if s.cut]
+    slow_cut = [s for s in cut if (s.total_ms or 0) >= plan.slow_ms]
+    measured = [s for s in pool if not s.cut or s in slow_cut]
     answered = [s for s in measured if s.error is None]
-    totals = [s.total_ms for s in answered if s.total_ms is not None]
+    totals = [s.total_ms for s in measured if s.total_ms is not None and (s.error is None or s.cut)]
     summary = summarize(totals)
     errors = sum(1 for s in measured if s.failed)
     per_url = []
     for url in plan.urls:
         mine = [s for s in measured if s.url == url]
-        stats = summarize([s.total_ms for s in mine if s.error is None and s.total_ms is not None])
+        stats = summarize(
+            [s.total_ms for s in mine if (s.error is None or s.cut) and s.total_ms is not None]
+        )
         per_url.append(
             {
                 "url": url,
@@ -251,13 +300,22 @@ def facts(samples: Sequence[Sample], plan: Plan, skipped: int) -> dict[str, Any]
     with_origin = [s for s in answered if s.origin_ms is not None and s.total_ms]
     origin_total = sum(s.origin_ms or 0 for s in with_origin)
     all_total = sum(s.total_ms or 0 for s in with_origin)
-    series = [s.total_ms if s.error is None else None for s in measured]
+    series = [s.total_ms if s.error is None or s.cut else None for s in measured]
+    requested = plan.n * len(plan.urls)
+    not_measured = skipped + len(cut) - len(slow_cut)
     return {
         "urls": list(plan.urls),
-        "requested": plan.n * len(plan.urls),
+        "n": plan.n,
+        "requested": requested,
         "warmup": sum(1 for s in samples if s.warmup),
         "concurrency": plan.concurrency,
         "not_sent": skipped,
+        "cut": len(cut) - len(slow_cut),
+        "slow_unfinished": len(slow_cut),
+        "not_measured": not_measured,
+        "sized_to": "deadline" if not_measured else "sample",
+        "deadline_s": plan.timeout_s or None,
+        "fit_timeout_s": fit_s,
         "count": len(measured),
         "answered": len(answered),
         "errors": errors,
@@ -283,12 +341,24 @@ def facts(samples: Sequence[Sample], plan: Plan, skipped: int) -> dict[str, Any]
         "static_hit_ratio": round(hits / len(static), 3) if static else None,
         "static_uncached": [f"{k} x{v}" for k, v in uncached.most_common(5)],
         "sparkline": sparkline(series),
+        "rerun": rerun(plan, fit_s),
         "requests": [asdict(s) for s in samples[:MAX_RECORDS]],
     }
 
 
+def rerun(plan: Plan, fit_s: int | None) -> str:
+    """Return the command that measures the same sample with a deadline it fits in."""
+    words = ["diagnose latency", *plan.urls, f"-n {plan.n}", f"--concurrency {plan.concurrency}"]
+    # Nothing answered: no time to size by, so offer three times the deadline that was too short.
+    need = fit_s if fit_s is not None else math.ceil(3 * plan.timeout_s)
+    if need > plan.timeout_s:
+        words.append(f"--timeout {need}")
+    return " ".join(words)
+
+
 FACT_NAMES = (
-    "urls requested warmup concurrency not_sent count answered errors error_rate error_examples "
+    "urls n requested warmup concurrency not_sent cut slow_unfinished not_measured sized_to "
+    "deadline_s fit_timeout_s rerun count answered errors error_rate error_examples "
     "p50_ms p95_ms p99_ms max_ms phases ttfb_p95_ms statuses cache_statuses per_url worst_url "
     "worst_url_p95_ms origin_p95_ms origin_share static_requests static_hits static_hit_ratio "
     "static_uncached sparkline requests"

@@ -6,7 +6,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from diagnose.probe import FactSink, ProbeContext
+from diagnose.coverage import Checked, fact_name
+from diagnose.probe import PROBE_MARGIN_S, FactSink, ProbeContext
 
 PREFIX = "latency.sample."
 # Leave this much of the run's deadline for judging and writing the report.
@@ -23,7 +24,7 @@ class LatencySampleProbe:
     """Send warm-ups, then N requests per URL with a bounded concurrency, and summarise them."""
 
     name: ClassVar[str] = "latency_sample"
-    provides: ClassVar[frozenset[str]] = _names()
+    provides: ClassVar[frozenset[str]] = _names() | {fact_name("latency_sample")}
 
     @staticmethod
     def describe(facts: Mapping[str, Any]) -> list[str]:
@@ -33,8 +34,10 @@ class LatencySampleProbe:
         return sample_lines(facts)
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
-        """Sample every URL; a timeout or refused connection is a failed request, not a crash."""
-        from diagnose.families.latency.sample import Plan, facts, run
+        """Sample every URL; a refused connection is a failed request, a request the run's own
+        deadline starved or cut is not measured."""
+        from diagnose.budgets import resolve
+        from diagnose.families.latency.sample import Plan, facts, fit_timeout, run
 
         urls = tuple(str(u) for u in ctx.options.get("latency_urls") or ())
         sink.put(PREFIX + "urls", list(urls))
@@ -50,9 +53,38 @@ class LatencySampleProbe:
             request_timeout=float(ctx.options["request_timeout"]),
             deadline=time.monotonic() + max(0.05, ctx.remaining() - RESERVE_S),
             verify=verify,
+            slow_ms=float(resolve(ctx.options.get("budgets"))["p95_ms"]),
+            timeout_s=float(ctx.options["timeout"]),
         )
         samples, skipped = run(plan)
-        sink.update({PREFIX + k: v for k, v in facts(samples, plan, skipped).items()})
+        found = facts(
+            samples, plan, skipped, fit_timeout(samples, plan, RESERVE_S + PROBE_MARGIN_S)
+        )
+        sink.update({PREFIX + k: v for k, v in found.items()})
+        sink.put(fact_name(self.name), checked(found).to_json())
+
+
+def checked(found: Mapping[str, Any]) -> Checked:
+    """Say how many of the requested requests were measured, and why the rest were not."""
+    count, requested = found["count"], found["requested"]
+    deadline = f"{found['deadline_s']:g} s" if found["deadline_s"] else "the"
+    detail = f"{count} of {requested} requests measured"
+    if found["warmup"]:
+        detail += f" (+{found['warmup']} warm-up, not counted)"
+    if found["not_measured"]:
+        detail += (
+            f"; {found['not_measured']} not measured ({found['not_sent']} not sent, "
+            f"{found['cut']} cut): the sample was sized to diagnose's {deadline} deadline, "
+            "which says nothing about the target"
+        )
+    else:
+        detail += f"; the whole sample fit the {deadline} deadline"
+    if found["slow_unfinished"]:
+        detail += (
+            f"; {found['slow_unfinished']} had no complete answer when the deadline came, "
+            "after waiting longer than the p95 budget (counted as slow, never as errors)"
+        )
+    return Checked(count, "requests", detail, f"give it time: {found['rerun']}")
 
 
 class LatencyBudgetProbe:

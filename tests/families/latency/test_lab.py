@@ -201,3 +201,42 @@ def test_fixture_logs(tmp_path: Path) -> None:
     assert facts["latency.logs.bad_lines"] == 0
     assert {f["format"] for f in facts["latency.logs.files"]} == {"logpush", "combined", "convex"}
     assert facts["latency.logs.function_calls"] > 0
+
+
+def test_page_slower_than_the_deadline_allows(tmp_path: Path) -> None:
+    """Every default (-n 20, concurrency 4) against a page whose requests do not all fit the
+    deadline: the ones not sent or cut are 'not measured', never errors, and the verdict is the
+    one the measured requests support (p95 over budget: a warning, not an error rate)."""
+    scale = 0.25  # the 2.1 s page answers in 525 ms; 20 at 4 at once need 3.2 s, more than 3 s
+    config = tmp_path / "diagnose.toml"
+    config.write_text(f"[budgets]\np95_ms = {2000 * scale:g}\n", encoding="utf-8")
+    with serve("healthy", time_scale=scale, base_ms=2100, origin_share=None) as app:
+        rc, data, err = run(app.url, "--timeout", "3", "--config", str(config), "--format", "json")
+    assert data is not None, err
+    facts = data["facts"]
+    assert [f["id"] for f in data["findings"]] == ["latency.p95-over-budget"], data["findings"]
+    assert rc == 1
+    assert facts["latency.sample.errors"] == 0
+    assert facts["latency.sample.not_measured"] > 0
+    assert facts["latency.sample.count"] + facts["latency.sample.not_measured"] == 20
+    assert facts["latency.sample.sized_to"] == "deadline"
+    seen = facts["checked.latency_sample"]
+    assert seen["count"] == facts["latency.sample.count"]
+    assert f"{facts['latency.sample.not_measured']} not measured" in seen["detail"]
+    # The command the report suggests measures the whole sample within its deadline.
+    rerun = facts["latency.sample.rerun"]
+    assert f"--timeout {facts['latency.sample.fit_timeout_s']}" in rerun
+    assert any("checked by latency_sample" in n for n in data["notes"])
+
+
+def test_nothing_measured_is_unknown(tmp_path: Path) -> None:
+    """A deadline too short for even one answer measures nothing: unknown with the way out."""
+    with serve("healthy", time_scale=1.0, base_ms=9000) as app:
+        rc, data, err = run(
+            app.url, "-n", "2", "--warmup", "0", "--timeout", "3", "--format", "json"
+        )
+    assert data is not None, err
+    assert (rc, data["status"], data["findings"]) == (3, "unknown", [])
+    assert data["facts"]["checked.latency_sample"]["count"] == 0
+    assert any(n.startswith("nothing checked by latency_sample") for n in data["notes"])
+    assert data["facts"]["latency.sample.rerun"].endswith("--timeout 9")
