@@ -77,26 +77,31 @@ class LatencyLogsProbe:
         facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
         facts.update(analyse_functions(executions, lo, hi, budgets["function_p95_ms"]))
         sink.update({PREFIX + k: v for k, v in facts.items()})
-        sink.put(fact_name(self.name), checked(read, facts, since, until).to_json())
+        other = max(0, read.lines - read.bad - len(read.requests) - len(executions))
+        seen = (read.lines, read.bad, other)
+        sink.put(fact_name(self.name), checked(seen, facts, since, until).to_json())
 
 
 FORMATS = "Cloudflare Logpush JSON, Common/Combined Log Format, or `npx convex logs --jsonl` output"
 
 
-def checked(read: Any, facts: Mapping[str, Any], since: Any, until: Any) -> Checked:
-    """Say what the logs held: lines read and skipped, and the rows inside the window."""
+def checked(
+    seen: tuple[int, int, int], facts: Mapping[str, Any], since: Any, until: Any
+) -> Checked:
+    """Say what the logs held (lines read, unreadable, not requests) and the rows in the window."""
+    lines, bad, other = seen
     rows = int(facts.get("requests") or 0) + int(facts.get("function_calls") or 0)
     window = f"{since or 'the start'} .. {until or 'the end'}"
     detail = (
-        f"{read.lines} lines read, {read.bad} skipped as unreadable, {read.other} not requests; "
+        f"{lines} lines read, {bad} skipped as unreadable, {other} not requests; "
         f"{facts.get('requests') or 0} requests and {facts.get('function_calls') or 0} function "
         f"calls in the window {window}"
     )
     if rows:
         hint = ""
-    elif not read.lines:
+    elif not lines:
         hint = f"the log is empty: give a log with lines ({FORMATS})"
-    elif read.bad + read.other == read.lines:
+    elif bad + other == lines:
         hint = f"no line is a request or function call: give {FORMATS}"
     else:
         hint = "no request inside the window: widen --since/--until to the log's time span"
