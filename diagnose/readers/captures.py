@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diagnose.readers.text import decode
 from diagnose.timeparse import parse_instant
 
 
@@ -147,7 +148,7 @@ def _is_har(text: str) -> bool:
 
 def read_capture(name: str) -> CaptureFile:
     """Read one capture file (HAR 1.2, detected by its `log` key, or JSON lines)."""
-    text = Path(name).read_text(encoding="utf-8", errors="replace")
+    text = decode(Path(name).read_bytes())  # UTF-8 or UTF-16, BOM or not, CRLF
     if _is_har(text):
         try:
             doc = json.loads(text)

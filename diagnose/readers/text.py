@@ -112,3 +112,36 @@ def lines(path: str | Path) -> Iterator[str]:
     with open_text(path) as handle:
         for line in handle:
             yield line.rstrip("\n")
+
+
+_COPIES: dict[tuple[str, int, int], Path] = {}
+
+
+def utf8_path(path: Path) -> Path:
+    """Return a path whose bytes are the file's text as UTF-8: the file itself when it already
+    is (a UTF-8 BOM is fine: line readers drop it), else a transcoded copy in a temporary folder
+    removed at exit. A copy, not a stream, because the readers seek (the window search, Arrow's
+    blocks); it is written in chunks, so a large UTF-16 log costs disk, not memory."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+        stat = path.stat()
+    except OSError:
+        return path  # the reader reports why it cannot open it
+    encoding, _ = sniff(head)
+    if encoding == "utf-8":
+        return path
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if (done := _COPIES.get(key)) is not None and done.exists():
+        return done
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="diagnose-utf8-"))
+    atexit.register(shutil.rmtree, folder, True)
+    copy = folder / path.name
+    with open_utf8(path) as src, open(copy, "wb") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+    _COPIES[key] = copy
+    return copy

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from diagnose.readers.text import utf8_path, wrap_utf8
+
 TimeOf = Callable[[str], float | None]
 SLACK_S = 120.0  # logs are only roughly ordered (Convex writes by completion, not start)
 BEFORE_BYTES = 64 * 1024  # how much history before the window to keep, for "earlier traffic"
@@ -208,9 +210,9 @@ def read_window(
     if name == "-":
         stdin = sys.stdin.buffer
         head = stdin.peek(2)[:2] if hasattr(stdin, "peek") else b""
-        stream: BinaryIO = gzip.GzipFile(fileobj=stdin) if head == b"\x1f\x8b" else stdin  # type: ignore[assignment]
+        stream: BinaryIO = gzip.GzipFile(fileobj=stdin) if head == b"\x1f\x8b" else wrap_utf8(stdin)  # type: ignore[assignment]
         return WindowRead("<stdin>", [], _sequential(stream, until, time_of))
-    path = Path(name)
+    path = utf8_path(Path(name))  # UTF-16 (PowerShell's `>`) is read as its UTF-8 text
     if is_gzip(path):
         gz: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
         return WindowRead(name, [], _closing(gz, _sequential(gz, until, time_of)))

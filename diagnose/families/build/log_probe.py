@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.families.build.triage import (
     error_lines,
     exit_code,
@@ -15,7 +16,7 @@ from diagnose.families.build.triage import (
     scanned,
 )
 from diagnose.probe import FactSink, ProbeContext
-from diagnose.readers.buildlog import parse_log
+from diagnose.readers.buildlog import BuildLog, parse_log
 
 FACTS = (
     "checked",
@@ -47,13 +48,20 @@ _NODE_SEEN = (
     re.compile(r"You are using Node\.js (?P<v>\d+\.\d+\.\d+)"),
 )
 MAX_CANDIDATES = 20
+# Words every build tool's output has somewhere: a log with none of them is not a build log.
+_TOOL_RX = re.compile(
+    r"(?i)\b(?:npm|pnpm|yarn|npx|node|vite|tsc|webpack|esbuild|rollup|next|convex|wrangler"
+    r"|build|install|error|warning|exit code|done in|ERR!)\b"
+)
 
 
 class BuildLogProbe:
     """Parse the build log the command was given (file or stdin) into facts."""
 
     name: ClassVar[str] = "buildlog"
-    provides: ClassVar[frozenset[str]] = frozenset(f"build.{f}" for f in FACTS)
+    provides: ClassVar[frozenset[str]] = frozenset(f"build.{f}" for f in FACTS) | {
+        fact_name("buildlog")
+    }
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Parse the log text; no log given is recorded as build.checked false."""
@@ -65,6 +73,7 @@ class BuildLogProbe:
             sink.put("build.error_lines", [])
             return
         log = parse_log(str(text))
+        sink.put(fact_name(self.name), checked(log).to_json())
         sink.put("build.source", ctx.options.get("log_source"))
         sink.put("build.format", log.format.value)
         sink.put("build.line_count", len(log.lines))
@@ -97,6 +106,19 @@ class BuildLogProbe:
         after = [c for c in shown if int(c.split("|", 1)[0]) > found.line.number]
         sink.put("build.line_before", before[-1] if before else None)
         sink.put("build.line_after", after[0] if after else None)
+
+
+def checked(log: BuildLog) -> Checked:
+    """Count the lines a build tool wrote; a log without one (empty, or garbage) checks nothing."""
+    tool = sum(1 for ln in log.lines if _TOOL_RX.search(ln.text))
+    return Checked(
+        tool,
+        "lines",
+        f"{len(log.lines)} lines read ({log.format.value}), {tool} from a build tool",
+        "no line a build tool writes (npm, pnpm, vite, tsc, node, convex ...): give the build's "
+        "log (GitHub Actions: gh run view RUN --log-failed; Cloudflare Pages: the deployment's "
+        "build log)",
+    )
 
 
 def _node_version(lines: list[str]) -> str | None:

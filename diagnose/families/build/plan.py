@@ -11,6 +11,7 @@ from diagnose.families.build.options import BuildOptions
 from diagnose.family import Plan
 from diagnose.inputs import read_bytes
 from diagnose.options import resolve
+from diagnose.readers.text import decode
 from diagnose.settings import Common
 
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log is megabytes at worst; refuse to read a disk image
@@ -20,9 +21,10 @@ PROBES = ("buildlog", "project")
 def read_log(source: str) -> str:
     """Read a build log as text; a stray byte from a tool must not make the whole log unreadable."""
     data = read_bytes(source, "", MAX_LOG_BYTES)
-    if b"\x00" in data[:4096]:
+    text = decode(data)  # UTF-16 from PowerShell's `>`, a BOM, CRLF: read, not garbage
+    if "\x00" in text[:4096]:
         raise BadInput(f"{source}: not a text log (binary data; unzip a run archive first)")
-    return data.decode("utf-8", "replace")
+    return text
 
 
 def project_dir(value: str | None) -> str | None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import iso
 
@@ -77,7 +78,9 @@ class WebhookLogsProbe:
     """Read the logs inside the window and summarise the webhook handler's executions."""
 
     name: ClassVar[str] = "webhook_logs"
-    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.logs.{f}" for f in FACTS)
+    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.logs.{f}" for f in FACTS) | {
+        fact_name("webhook_logs")
+    }
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Parse every log into Arrow tables of rows, and put the summary facts."""
@@ -103,7 +106,8 @@ class WebhookLogsProbe:
         ]
         put("files", [p.name for p in parsed])
         put("formats", [f"{p.name}: {p.fmt.value}" for p in parsed])
-        put("lines_read", sum(p.lines_read for p in parsed))
+        lines_read = sum(p.lines_read for p in parsed)
+        put("lines_read", lines_read)
         bad = [b for p in parsed for b in p.bad]
         put("bad_lines", len(bad))
         put("bad_line_refs", [b.ref() for b in bad[:MAX_EXAMPLES]])
@@ -111,6 +115,21 @@ class WebhookLogsProbe:
         del parsed  # the parses stay in the run's read cache, shared with the other probes
         facts = summarise(window, before, since, until, pattern)
         sink.update({f"webhook.logs.{k}": v for k, v in facts.items()})
+        count = int(facts.get("records") or 0)
+        sink.put(fact_name(self.name), checked(lines_read, len(bad), count, since, until).to_json())
+
+
+def checked(lines: int, bad: int, records: int, since: Any, until: Any) -> Checked:
+    """Say how many log lines were read and how many records fell in the window."""
+    window = f"{iso(since) if since else 'the start'} .. {iso(until)}"
+    detail = f"{lines} lines read, {bad} skipped as unreadable; {records} records in {window}"
+    if not lines:
+        hint = "the log is empty: give npx convex logs --prod --history 500 --jsonl > convex.jsonl"
+    elif bad >= lines:
+        hint = "no line is a Convex log line: give the output of npx convex logs (text or --jsonl)"
+    else:
+        hint = "no log record inside the window: widen --since to the log's time span"
+    return Checked(records, "records", detail, hint)
 
 
 def _unicode_bounds(pattern: str) -> str:
