@@ -53,6 +53,8 @@ class LatencyLogsProbe:
         hi = _epoch(until)
         read = read_logs(paths, ctx.reads)
         executions = read.executions
+        # Well-formed lines that are no request or execution (console lines, audit events).
+        other = max(0, read.lines - read.bad - len(read.requests) - len(executions))
         sink.update(
             {
                 PREFIX + "files": [
@@ -67,17 +69,13 @@ class LatencyLogsProbe:
                 PREFIX + "lines": read.lines,
                 PREFIX + "bad_lines": read.bad,
                 PREFIX + "bad_examples": read.bad_examples(MAX_EXAMPLES),
-                # Well-formed lines that are no request or execution (console lines, audit events).
-                PREFIX + "other_lines": max(
-                    0, read.lines - read.bad - len(read.requests) - len(executions)
-                ),
+                PREFIX + "other_lines": other,
             }
         )
         budgets = resolve(ctx.options.get("budgets"))
         facts = analyse_requests(read.requests, lo, hi, budgets["p95_ms"])
         facts.update(analyse_functions(executions, lo, hi, budgets["function_p95_ms"]))
         sink.update({PREFIX + k: v for k, v in facts.items()})
-        other = max(0, read.lines - read.bad - len(read.requests) - len(executions))
         seen = (read.lines, read.bad, other)
         sink.put(fact_name(self.name), checked(seen, facts, since, until).to_json())
 
