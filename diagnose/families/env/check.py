@@ -17,6 +17,7 @@ from diagnose.families.env.values import shape
 # What Vite reads for `vite build` (mode production), lowest priority first.
 VITE_PRODUCTION_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
 MAX_BUNDLE = 32 * 1024 * 1024
+CREDENTIAL_RX = re.compile(r"(?i)KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL")
 # A VITE_ name that says it holds a secret: a warning when its value's format is not known public.
 SECRET_NAME_RX = re.compile(
     r"^VITE_\w*(?:SECRET|PRIVATE|PASSWORD|WEBHOOK_KEY|DEPLOY_KEY|ADMIN_KEY|SERVICE_ROLE)\w*$"
@@ -173,7 +174,9 @@ def evaluate(
                         else "its value has no known public format"
                     )
                     public_suspect.append(f"{name} ({at}): the name says it holds a secret; {seen}")
-            if s.empty:
+            # Empty on purpose is common (VITE_BASE_URL=''): only a name the code needs, or a
+            # credential's, is a finding when empty.
+            if s.empty and (name in required or CREDENTIAL_RX.search(name)):
                 empty.append(f"{name} ({at}) is set but empty")
             if s.placeholder:
                 placeholder.append(f"{name} ({at}) holds a placeholder ({s.hint()})")

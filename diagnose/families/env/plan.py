@@ -8,11 +8,13 @@ from typing import Any
 
 from diagnose.errors import BadInput
 from diagnose.families.env.check import (
+    CREDENTIAL_RX,
     VITE_PRODUCTION_FILES,
     Source,
     source_from_text,
     workflow_sources,
 )
+from diagnose.families.env.formats import Visibility, classify
 from diagnose.families.env.options import EnvOptions
 from diagnose.families.env.scan import Scope
 from diagnose.family import Plan
@@ -22,6 +24,7 @@ from diagnose.readers.text import strict_decode
 from diagnose.settings import Common
 
 MAX_ENV_BYTES = 1024 * 1024
+SHORT_PLAIN = 16  # a plain value shorter than this, of a name that is no credential, is a setting
 NOTHING_TO_CHECK = (
     "nothing to check against: give --convex-env FILE|- (npx convex env list --prod), "
     "--env-file FILE, or --project DIR with .env files or workflows"
@@ -63,8 +66,20 @@ def env_sources(
 
 
 def file_values(sources: Sequence[Source]) -> tuple[str, ...]:
-    """Return every value the sources hold (for the redactor; never for output)."""
-    return tuple(e.value for s in sources for e in s.entries if e.value)
+    """Return the values the redactor masks: all but the public by design and short plain
+    settings of names that are no credential (masking 'production' everywhere, a file name
+    included, would garble the report and hide nothing)."""
+    return tuple(
+        e.value for s in sources for e in s.entries if e.value and _maybe_secret(e.name, e.value)
+    )
+
+
+def _maybe_secret(name: str, value: str) -> bool:
+    fmt = classify(name, value)
+    if fmt.visibility is Visibility.PUBLIC:
+        return False
+    plain = fmt.visibility is Visibility.PLAIN and len(value.strip()) < SHORT_PLAIN
+    return not plain or bool(CREDENTIAL_RX.search(name)) or "@" in value
 
 
 def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> Plan | None:
@@ -93,7 +108,8 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
         "extra_required": extra,
     }
     convex = opts.convex_env
-    target = opts.project or (convex if convex not in (None, "-") else "stdin")
+    named = [*([convex] if convex not in (None, "-") else []), *opts.env_files]
+    target = opts.project or " ".join(named) or "stdin"
     # Values read from files are masked in everything written, just in case.
     return Plan("env", str(target), ("envvars",), options, file_values(sources))
 

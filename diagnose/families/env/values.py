@@ -71,8 +71,13 @@ def _malformed(name: str, value: str) -> str | None:
             host = parts.hostname
         except ValueError as exc:
             return f"not a URL ({exc})"
-        if parts.scheme not in ("http", "https") or not host:
-            return "not an absolute http(s) URL"
+        if not parts.scheme and value.startswith("/"):
+            return None  # a path on the site itself (VITE_API_URL=/api behind a proxy)
+        if not parts.scheme or not (host or parts.scheme in ("file", "sqlite")):
+            return "not an absolute URL (no scheme and host) nor a path starting with /"
+        if "CONVEX" in upper and parts.scheme not in ("http", "https"):
+            return "not an http(s) URL, which the Convex client needs"
+        host = host or ""
         if "CONVEX" in upper and "SITE" not in upper and host.endswith(".convex.site"):
             return "a .convex.site URL (HTTP actions) where the Convex client needs .convex.cloud"
         if "SITE" in upper and host.endswith(".convex.cloud"):
@@ -112,6 +117,6 @@ def shape(name: str, value: str | None) -> Shape:
         len(value),
         placeholder=placeholder,
         malformed=None if placeholder else _malformed(name, text),
-        test_mode=_test_mode(name, text),
+        test_mode=not placeholder and _test_mode(name, text),
         fmt=fmt,
     )

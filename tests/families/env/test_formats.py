@@ -119,3 +119,35 @@ def test_build_time_variable_on_the_deployment(tmp_path: Path) -> None:
     )
     assert "npx convex deploy" in facts["env.build_time_misplaced"][0]
     assert any(u.startswith("VITE_CONVEX_URL") for u in facts["env.unchecked"])
+
+
+def test_project_dir_from_the_config_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[project] dir = "." (what init writes) is read; a public key in VITE_ stays quiet and a
+    malformed URL is a finding, never a probe error."""
+    from diagnose.cli import main
+
+    (tmp_path / "diagnose.toml").write_text('[project]\ndir = "."\n', encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.ts").write_text(
+        "const url = import.meta.env.VITE_CONVEX_URL;\nconst key = import.meta.env.VITE_PUBLIC_POSTHOG_KEY;\n"
+    )
+    env = tmp_path / ".env.production"
+    env.write_text(
+        f"VITE_CONVEX_URL=https://happy-animal-123.convex.cloud\nVITE_PUBLIC_POSTHOG_KEY={POSTHOG}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def run() -> tuple[int, dict]:
+        with pytest.raises(SystemExit) as done:
+            main(["env", "--format", "json"])
+        return int(done.value.code or 0), json.loads(capsys.readouterr().out)
+
+    code, doc = run()
+    assert (code, doc["status"], doc["findings"]) == (0, "ok", [])
+    assert doc["facts"]["checked.envvars"]["count"] == 2
+    env.write_text("VITE_CONVEX_URL=https://[\nVITE_PUBLIC_POSTHOG_KEY=\n")
+    code, doc = run()
+    assert all(p["status"] == "ok" for p in doc["probes"])
+    assert "env.malformed" in [f["id"] for f in doc["findings"]]
