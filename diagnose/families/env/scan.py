@@ -105,6 +105,55 @@ def _scan(
                 req.used_at.append(f"{rel}:{lineno}")
 
 
+# t3-env (`createEnv({ server: {...}, client: {...}, shared: {...} })`): its schema lists the
+# names the app validates at build and start. Where create-t3-app and the t3-env docs put it.
+SCHEMA_FILES = tuple(
+    f"{folder}env{suffix}"
+    for folder in ("src/", "", "src/env/", "app/")
+    for suffix in (".js", ".mjs", ".ts", ".mts")
+)
+_SCHEMA_BLOCK_RX = re.compile(r"\b(server|client|shared)\s*:\s*\{")
+_PROD_ONLY_RX = re.compile(r"NODE_ENV\s*={2,3}\s*[\"']production")
+_SCHEMA_KEY_RX = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*:", re.M)
+
+
+def _block(text: str, start: int) -> str:
+    """Return the text of the {...} whose opening brace is just before `start`."""
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return text[start:]
+
+
+def schema_names(text: str) -> list[tuple[str, str, int, bool]]:
+    """Return (name, block, line, optional) for each key of a t3-env schema's blocks.
+
+    A key whose validator ends optional or with a default (`.optional()`, `.default(...)`) is
+    not required, unless only outside production (`NODE_ENV === "production" ? ... : ...`).
+    """
+    if "createEnv" not in text:
+        return []
+    out: list[tuple[str, str, int, bool]] = []
+    for block in _SCHEMA_BLOCK_RX.finditer(text):
+        body = _block(text, block.end())
+        body = re.sub(
+            r"//[^\n]*|/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), body, flags=re.S
+        )
+        keys = list(_SCHEMA_KEY_RX.finditer(body))
+        for i, key in enumerate(keys):
+            value = body[key.end() : keys[i + 1].start() if i + 1 < len(keys) else len(body)]
+            loose = ".optional()" in value or ".default(" in value
+            optional = loose and not _PROD_ONLY_RX.search(value)
+            line = text.count("\n", 0, block.end() + key.start(1)) + 1
+            out.append((key.group(1), block.group(1), line, optional))
+    return out
+
+
 def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[str, Required]:
     """Collect required names from the code, .env.example and extra names (name -> where)."""
     out: dict[str, Required] = {}
@@ -122,6 +171,16 @@ def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[s
                         out.setdefault(n, Required(n, Scope.BUILD)).used_at.append(
                             f"{name}:{lineno}"
                         )
+    for rel in SCHEMA_FILES:
+        path = project / rel
+        if not path.is_file() or path.stat().st_size > MAX_FILE:
+            continue
+        for key, block, at, optional in schema_names(path.read_text("utf-8", "replace")):
+            if optional or key in PROVIDED:
+                continue
+            # client: names ship in the bundle (built in); server:/shared: wherever it runs.
+            scope = Scope.BUILD if block == "client" else Scope.ANY
+            out.setdefault(key, Required(key, scope)).used_at.append(f"{rel}:{at}")
     example = project / ".env.example"
     if example.is_file():
         entries, _ = parse_dotenv(example.read_text(encoding="utf-8", errors="replace"))

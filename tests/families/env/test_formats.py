@@ -151,3 +151,21 @@ def test_project_dir_from_the_config_is_honoured(
     code, doc = run()
     assert all(p["status"] == "ok" for p in doc["probes"])
     assert "env.malformed" in [f["id"] for f in doc["findings"]]
+
+
+def test_t3_env_schema_names_are_required() -> None:
+    """create-t3-app's better-auth schema (verbatim): its server keys are required, NODE_ENV
+    (a default) is not, BETTER_AUTH_SECRET (optional only outside production) is."""
+    from diagnose.families.env.scan import required_names, schema_names
+
+    root = Path(__file__).resolve().parents[3] / "fixtures" / "projects" / "t3-better-auth"
+    keys = {n: optional for n, _, _, optional in schema_names((root / "src/env.js").read_text())}
+    assert keys["NODE_ENV"] is True and keys["BETTER_AUTH_SECRET"] is False
+    required = required_names(root)
+    assert sorted(required) == [
+        "BETTER_AUTH_GITHUB_CLIENT_ID",
+        "BETTER_AUTH_GITHUB_CLIENT_SECRET",
+        "BETTER_AUTH_SECRET",
+        "DATABASE_URL",
+    ]
+    assert required["DATABASE_URL"].used_at == ["src/env.js:14"]
