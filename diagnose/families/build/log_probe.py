@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from diagnose.coverage import Checked, fact_name
 from diagnose.families.build.triage import (
+    candidates,
     error_lines,
     exit_code,
     failed,
+    failure_line,
     first_error,
-    is_candidate,
-    region,
-    scanned,
+    location,
 )
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.readers.buildlog import BuildLog, parse_log
@@ -37,6 +37,9 @@ FACTS = (
     "error_lines",
     "candidates",
     "node_version",
+    "failure",
+    "failure_at",
+    "tail_only",
 )
 # Where logs state the Node version the build really ran on (Pages' tool line, setup-node,
 # pnpm's engine report): evidence for build.node-version.
@@ -71,6 +74,7 @@ class BuildLogProbe:
             sink.update({f"build.{f}": None for f in FACTS if f != "checked"})
             sink.put("build.failed", False)
             sink.put("build.error_lines", [])
+            sink.put("build.tail_only", False)
             return
         log = parse_log(str(text))
         sink.put(fact_name(self.name), checked(log).to_json())
@@ -78,18 +82,19 @@ class BuildLogProbe:
         sink.put("build.format", log.format.value)
         sink.put("build.line_count", len(log.lines))
         sink.put("build.steps", list(log.steps))
-        sink.put("build.failed", failed(log))
+        is_failed = failed(log)
+        sink.put("build.failed", is_failed)
         sink.put("build.exit_code", exit_code(log))
         sink.put("build.failed_step", log.failed_steps[0] if log.failed_steps else None)
         sink.put("build.error_lines", error_lines(log))
-        sink.put(
-            "build.candidates",
-            [f"{ln.number}| {ln.text.strip()}" for ln in region(log) if is_candidate(ln)][
-                :MAX_CANDIDATES
-            ],
-        )
+        sink.put("build.candidates", candidates(log, MAX_CANDIDATES))
+        report = failure_line(log) if is_failed else None
+        sink.put("build.failure", report.text.strip() if report else None)
+        sink.put("build.failure_at", location(report) if report else None)
         sink.put("build.node_version", _node_version([ln.text for ln in log.lines]))
         found = first_error(log)
+        # Failed, but no line before the CI's report looks like a cause: only the tail was pasted.
+        sink.put("build.tail_only", is_failed and found is None)
         if found is None:
             for f in ("first_error", "first_error_line", "first_error_step", "first_error_at"):
                 sink.put(f"build.{f}", None)
@@ -124,7 +129,7 @@ def checked(log: BuildLog) -> Checked:
 def _node_version(lines: list[str]) -> str | None:
     for line in lines:
         for rx in _NODE_SEEN:
-            m = rx.search(scanned(line).strip())
+            m = rx.search(line.strip())
             if m:
                 return m.group("v")
     return None

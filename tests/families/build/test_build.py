@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diagnose.cli import main
 from diagnose.families.build.project import allows_major
 from diagnose.families.build.triage import first_error
 from diagnose.readers.buildlog import BuildLogFormat, parse_log
@@ -20,20 +23,45 @@ PROJECTS = ROOT / "fixtures" / "projects"
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, dict, str]:
-    """Run diagnose build in a subprocess; return exit code, JSON report, stderr."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "diagnose", "build", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=ROOT,
-        timeout=60,
-    )
-    report = json.loads(proc.stdout) if proc.stdout.strip() else {}
-    return proc.returncode, report, proc.stderr
+    """Run diagnose build in this process (stdin fed from a string); return code, report, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    old_stdin = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO((stdin or "").encode()), encoding="utf-8")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(["build", *args, "--format", "json"])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 3
+    finally:
+        sys.stdin = old_stdin
+    text = out.getvalue()
+    return code, json.loads(text) if text.strip() else {}, err.getvalue()
 
 
 @pytest.mark.lab
+def test_cli_subprocess_reads_a_log() -> None:
+    """The installed entry point, once, end to end."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diagnose",
+            "build",
+            str(LOGS / "type-error.raw.log"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["findings"][0]["id"] == "build.type-error"
+
+
 @pytest.mark.parametrize(
     ("log", "rule", "fmt", "line"),
     [
@@ -41,7 +69,7 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, dict, str]:
         ("node-version.pages.log", "build.node-version", "cloudflare-pages", 8),
         ("node-version-convex.gh-failed.log", "build.node-version", "gh-run-view", 4),
         ("type-error.raw.log", "build.type-error", "raw", 6),
-        ("module-not-found.gha.log", "build.module-not-found", "github-actions", 26),
+        ("module-not-found.gha.log", "build.module-not-found", "github-actions", 27),
         ("out-of-memory.pages.log", "build.out-of-memory", "cloudflare-pages", None),
         ("registry-network.gh-failed.log", "build.registry-network", "gh-run-view", 4),
         ("pnpm-setup.gha.log", "build.pnpm-setup", "github-actions", 10),
@@ -62,21 +90,18 @@ def test_each_fault_ranks_its_rule_first(log: str, rule: str, fmt: str, line: in
     assert "build.failed" not in [f["id"] for f in report["findings"]]
 
 
-@pytest.mark.lab
 def test_healthy_log_is_ok() -> None:
     code, report, _ = run(str(LOGS / "healthy.gha.log"))
     assert (code, report["status"], report["findings"]) == (0, "ok", [])
     assert report["facts"]["build.failed"] is False
 
 
-@pytest.mark.lab
 def test_log_from_stdin() -> None:
     code, report, _ = run("-", stdin=(LOGS / "type-error.raw.log").read_text())
     assert code == 2
     assert report["findings"][0]["id"] == "build.type-error"
 
 
-@pytest.mark.lab
 def test_unknown_failure_quotes_the_first_error_not_the_exit_line() -> None:
     text = (
         "2025-01-15T10:00:00.0000000Z ##[group]Run pnpm run build\n"
@@ -93,7 +118,6 @@ def test_unknown_failure_quotes_the_first_error_not_the_exit_line() -> None:
     assert "frobnicator" in top["message"] and "line 4" in top["message"]
 
 
-@pytest.mark.lab
 @pytest.mark.parametrize(
     ("project", "rule"), [("old-node", "build.node-version"), ("pnpm-order", "build.pnpm-setup")]
 )
@@ -103,13 +127,11 @@ def test_project_without_log(project: str, rule: str) -> None:
     assert report["findings"][0]["id"] == rule
 
 
-@pytest.mark.lab
 def test_complete_project_is_ok() -> None:
     code, report, _ = run("--project", str(PROJECTS / "complete"))
     assert (code, report["status"]) == (0, "ok")
 
 
-@pytest.mark.lab
 @pytest.mark.parametrize("args", [(), ("no-such.log",), (str(LOGS),), ("--project", "no-such-dir")])
 def test_bad_input_is_one_line_exit_3(args: tuple[str, ...]) -> None:
     code, _, err = run(*args)
