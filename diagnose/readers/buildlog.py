@@ -67,6 +67,9 @@ VERCEL_SIGNS = re.compile(
 PROMPT_RX = re.compile(r"^(?:\S*\s*)?[$❯➜] (?P<cmd>\S.*)$")  # a shell prompt pasted with the output
 RUN_STEP_RX = re.compile(r"^Run (?P<cmd>\S.*)$")  # a GitHub Actions step copied from the web UI
 SAMPLE = 40  # lines looked at to detect the format
+# A minified bundle or a base64 blob printed on one line: only its start is read (an error is at
+# the start of its line), so that one pathological line costs what a normal one does.
+MAX_LINE = 4000
 
 
 class BuildLogFormat(StrEnum):
@@ -180,7 +183,7 @@ def detect(raw_lines: Sequence[str]) -> BuildLogFormat:
 
 def parse_log(text: str) -> BuildLog:
     """Parse a whole log; unknown or malformed lines are kept as plain text, never dropped."""
-    raw_lines = text.split("\n")
+    raw_lines = [ln[:MAX_LINE] for ln in text.split("\n")]
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     fmt = detect(raw_lines)
