@@ -54,7 +54,8 @@ MAX_CANDIDATES = 20
 # Words every build tool's output has somewhere: a log with none of them is not a build log.
 _TOOL_RX = re.compile(
     r"(?i)\b(?:npm|pnpm|yarn|npx|node|vite|tsc|webpack|esbuild|rollup|next|convex|wrangler"
-    r"|build|install|error|warning|exit code|done in|ERR!)\b"
+    r"|build|install|error|warn(?:ing)?|exit code|done in|ERR!|deprecated|lockfile|packages?"
+    r"|dependenc(?:y|ies)|resolved|modules?|compiled|bundle|deploy(?:ment|ing)?|upload(?:ed|ing)?)\b"
 )
 
 

@@ -24,12 +24,27 @@ def corpus_log(case: str) -> str:
         # Pages download whose TABs became spaces in the issue.
         ("pages-internal-error-rspress-3376", BuildLogFormat.CLOUDFLARE_PAGES, 10, "Failed: an"),
         # A Markdown quote of a Pages log ("> " before the time).
-        ("pages-quoted-output-dir-sveltekit-4389", BuildLogFormat.CLOUDFLARE_PAGES, 6, "Error: Output"),
-        ("vercel-pnpm-outdated-saleor-storefront-445", BuildLogFormat.VERCEL, 9, "ERR_PNPM_OUTDATED"),
+        (
+            "pages-quoted-output-dir-sveltekit-4389",
+            BuildLogFormat.CLOUDFLARE_PAGES,
+            6,
+            "Error: Output",
+        ),
+        (
+            "vercel-pnpm-outdated-saleor-storefront-445",
+            BuildLogFormat.VERCEL,
+            9,
+            "ERR_PNPM_OUTDATED",
+        ),
         ("codebuild-npm-enoent-package-json-adf-291", BuildLogFormat.CODEBUILD, 8, "npm ERR! code"),
         ("buildkit-bun-frozen-cdxgen-1030", BuildLogFormat.BUILDKIT, 4, "error: lockfile had"),
         ("turbo-next-lint-prettier-error-calcom-3085", BuildLogFormat.RAW, 13, "84:2  Error:"),
-        ("render-invalid-url-undefined-taxonomy-41", BuildLogFormat.RAW, 1, "TypeError [ERR_INVALID"),
+        (
+            "render-invalid-url-undefined-taxonomy-41",
+            BuildLogFormat.RAW,
+            1,
+            "TypeError [ERR_INVALID",
+        ),
     ],
 )
 def test_wrappers_are_stripped_and_the_cause_found(
