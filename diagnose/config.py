@@ -32,10 +32,18 @@ CORE_DOCS: dict[str, tuple[str, str, str]] = {
         "the Cloudflare Pages project: the custom domain must CNAME to `<project>.pages.dev`",
     ),
     "rules.dirs": ("[]", "every command", "extra rule folders, as `--rules`"),
-    "secrets.env": ("[]", "every command", "env vars whose values are masked in everything written"),
+    "secrets.env": (
+        "[]",
+        "every command",
+        "env vars whose values are masked in everything written",
+    ),
     "secrets.values_from_files": ("[]", "every command", "reserved"),
     "incident.db": ("the user data dir", "incident, deploy, --attach", "the local incident log"),
-    "incident.sinks": ("{}", "incident, --attach", "named sinks: github, slack, pagerduty, webhook"),
+    "incident.sinks": (
+        "{}",
+        "incident, --attach",
+        "named sinks: github, slack, pagerduty, webhook",
+    ),
 }
 
 
@@ -44,8 +52,14 @@ def option_classes() -> list[type]:
     from diagnose.budgets import Budgets
     from diagnose.families import families, load
     from diagnose.settings import RunOptions
+    from diagnose.sources.options import SourcesOptions
 
-    return [RunOptions, Budgets, *(load(f.options) for f in families() if f.options)]
+    return [
+        RunOptions,
+        Budgets,
+        SourcesOptions,
+        *(load(f.options) for f in families() if f.options),
+    ]
 
 
 @cache

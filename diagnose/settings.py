@@ -58,6 +58,7 @@ class Common:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     extra_secret_env: tuple[str, ...] = ()
     extra_secret_values: tuple[str, ...] = ()
+    offline: bool = False  # --offline: files only, no live source (diagnose/sources)
 
     def redactor(self) -> Redactor:
         """Return the redactor that knows every configured secret's value."""
@@ -114,6 +115,7 @@ def make_common(
         now=now,
         extra_secret_env=tuple(secret_env),
         extra_secret_values=tuple(secret_values),
+        offline=bool(params.get("offline")),
     )
 
 

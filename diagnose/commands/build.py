@@ -26,6 +26,6 @@ def command(log: str | None, project: str | None, **params: Any) -> None:
 
     def build(common: Any) -> list[Any]:
         opts = resolve(BuildOptions, common.config, {"log": log, "project": project})
-        return [command_plan(opts)]
+        return [command_plan(opts, common)]
 
     sys.exit(run_family("build", params, build))

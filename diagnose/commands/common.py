@@ -59,6 +59,9 @@ def common_options(fn: F) -> F:
         click.option(
             "--now", metavar="TIMESTAMP", help="Evaluate as of this instant (RFC 3339 or epoch)."
         ),
+        click.option(
+            "--offline", is_flag=True, default=None, help="Files only: ask no live source."
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)

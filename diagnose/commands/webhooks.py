@@ -50,7 +50,7 @@ def run_webhooks(since_text: str | None, until_text: str | None, params: dict[st
     common: Common = make_common(params, secret_env=secret_envs(opts))
     since = parse_when(since_text, common.now) if since_text is not None else None
     until = parse_when(until_text, common.now) if until_text is not None else common.now
-    plan = command_plan(opts, since, until)
+    plan = command_plan(opts, since, until, common=common)
     assert plan is not None  # required: nothing to read is BadInput
     diagnosis = run_plans(common, "webhooks", [plan], common.rules())
     facts = diagnosis.factset.facts

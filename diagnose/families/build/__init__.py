@@ -8,6 +8,7 @@ FAMILY = Family(
     probes={
         "buildlog": "diagnose.families.build.log_probe:BuildLogProbe",
         "project": "diagnose.families.build.project_probe:ProjectProbe",
+        "sources": "diagnose.sources.record:SourcesProbe",  # what the live sources read
     },
     options="diagnose.families.build.options:BuildOptions",
     plan="diagnose.families.build.plan:plan",

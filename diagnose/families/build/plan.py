@@ -13,6 +13,8 @@ from diagnose.inputs import read_bytes
 from diagnose.options import resolve
 from diagnose.readers.text import decode
 from diagnose.settings import Common
+from diagnose.sources import plans as live_sources
+from diagnose.sources.plans import Live
 
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log is megabytes at worst; refuse to read a disk image
 PROBES = ("buildlog", "project")
@@ -36,10 +38,12 @@ def project_dir(value: str | None) -> str | None:
     return str(value)
 
 
-def command_plan(opts: BuildOptions) -> Plan:
+def command_plan(opts: BuildOptions, common: Common | None = None) -> Plan:
     """The build-log and project probes for what was given."""
     project = project_dir(opts.project)
-    if opts.log is None and project is None:
+    # Live source (diagnose/sources): the latest failed GitHub Actions job's log when no LOG.
+    live = live_sources.build(common, project) if common and opts.log is None else Live()
+    if opts.log is None and project is None and not live.any():
         raise BadInput(
             "nothing to read: give a build log (a file, or - for stdin) or --project DIR"
         )
@@ -49,9 +53,10 @@ def command_plan(opts: BuildOptions) -> Plan:
         "project_dir": project,
         "node_major": opts.node_major,
     }
+    options.update(live.options)
     log = opts.log if opts.log != "-" else "stdin"
-    target = " ".join(x for x in (log, project) if x)
-    return Plan("build", target, PROBES, options)
+    target = " ".join(x for x in (log, project) if x) or live.target
+    return Plan("build", target, PROBES + live.probes, options, live.secrets)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:

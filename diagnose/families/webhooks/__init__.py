@@ -9,6 +9,8 @@ FAMILY = Family(
         "webhook_logs": "diagnose.families.webhooks.logs_probe:WebhookLogsProbe",
         "webhook_captures": "diagnose.families.webhooks.captures_probe:WebhookCapturesProbe",
         "webhook_endpoint": "diagnose.families.webhooks.endpoint_probe:WebhookEndpointProbe",
+        "webhook_sender": "diagnose.sources.dodopayments:DodoWebhooksProbe",  # live source
+        "sources": "diagnose.sources.record:SourcesProbe",  # what the live sources read
     },
     options="diagnose.families.webhooks.options:WebhooksOptions",
     plan="diagnose.families.webhooks.plan:plan",

@@ -15,6 +15,8 @@ from diagnose.family import Plan
 from diagnose.inputs import check_url
 from diagnose.options import resolve
 from diagnose.settings import Common
+from diagnose.sources import plans as live_sources
+from diagnose.sources.plans import Live
 from diagnose.timeparse import iso
 
 NOTHING_TO_READ = (
@@ -58,14 +60,22 @@ def secret_envs(opts: WebhooksOptions) -> list[str]:
 
 
 def command_plan(
-    opts: WebhooksOptions, since: datetime | None, until: datetime, *, required: bool = True
+    opts: WebhooksOptions,
+    since: datetime | None,
+    until: datetime,
+    *,
+    required: bool = True,
+    common: Common | None = None,
 ) -> Plan | None:
     """The webhook probes for what was given; None (or BadInput when required) for nothing."""
     secret_envs(opts)
     logs = readable(opts.logs, "--log")
     captures = readable(opts.captures, "--capture")
     endpoint = check_url(opts.endpoint, "--endpoint") if opts.endpoint else None
-    if not (logs or captures or endpoint):
+    # Live sources (diagnose/sources): Convex logs through its CLI when no --log is given, Dodo.
+    live = live_sources.webhooks(common, bool(logs), since, until, endpoint) if common else Live()
+    given_logs, logs = logs, logs or list(live.files)
+    if not (logs or captures or endpoint or live.any()):
         if required:
             raise BadInput(NOTHING_TO_READ)
         return None
@@ -93,8 +103,11 @@ def command_plan(
         "endpoint": endpoint,
     }
     probes = ("webhook_logs", "webhook_captures") + (("webhook_endpoint",) if endpoint else ())
-    target = endpoint or ", ".join([*logs, *captures])
-    return Plan("webhooks", target, probes, options, tuple(v for v in secrets.values() if v))
+    probes = (probes if logs or captures or endpoint else ()) + live.probes
+    options.update(live.options)
+    target = endpoint or ", ".join([*given_logs, *captures]) or live.target
+    secrets_read = tuple(v for v in secrets.values() if v) + live.secrets
+    return Plan("webhooks", target, probes, options, secrets_read)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
@@ -104,4 +117,4 @@ def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
         if not Path(path).is_file():
             raise BadInput(f"config {common.config.path}: webhooks file {path}: no such file")
     until = window.get("until") or common.now
-    return command_plan(opts, window.get("since"), until, required=False)
+    return command_plan(opts, window.get("since"), until, required=False, common=common)

@@ -1,0 +1,361 @@
+"""Local stand-ins for the vendors' APIs, answering as the real ones do (paths, auth, pages, errors).
+
+Each answer is shaped from the vendor's published material, named beside it:
+
+- Convex backend, `GET /api/stream_function_logs?cursor=MS` (what `convex logs` polls: npm
+  `convex` 1.48, src/cli/lib/logs.ts `pollUdfLog`): `{"entries": [FunctionExecution...],
+  "newCursor": MS}`, `Authorization: Convex <admin key>`. A bad key is 401 with the backend's
+  own body (convex-backend, `ErrorMetadata::unauthenticated("BadAdminKey", "The provided admin
+  key was invalid for this instance")`). A poll with nothing new is held open (a long poll).
+- DodoPayments, `GET /webhooks` (dodopayments-python `WebhookDetails`, cursor pages
+  `{"data", "iterator", "done"}`) and `GET /webhook_events` (API reference "Get webhook events":
+  `{"items": [{business_id, created_at, event_id, event_type, latest_attempted_at, object_id,
+  request, response}]}`, `page_number` from 0, `page_size` <= 100, `created_at_gte/lte`), Bearer
+  auth. The text of `request` and `response` is not published ("<string>" in the reference):
+  the fixtures use a JSON object with the status code, which the reader documents as assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from diagnose.lab.serving import serve_http
+
+CONVEX_BAD_KEY = {
+    "code": "BadAdminKey",
+    "message": "The provided admin key was invalid for this instance",
+}
+LONG_POLL_S = 30.0
+
+
+@dataclass
+class ConvexBackendState:
+    """What the stand-in deployment holds: its admin key and its log entries (Completion records)."""
+
+    admin_key: str = "self-hosted-admin-key-for-tests"
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class DodoState:
+    """What the stand-in DodoPayments account holds, and how the API misbehaves."""
+
+    api_key: str = "dodo-test-api-key-for-tests"
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    fail: int | None = None  # answer every request with this status (401, 403, 429, 500)
+    retry_after: str = "30"
+    hang: bool = False  # accept and never answer (a timeout)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path+query, auth)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _send(
+    handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+) -> None:
+    data = b"" if body is None else json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    for k, v in (headers or {}).items():
+        handler.send_header(k, v)
+    handler.end_headers()
+    try:
+        handler.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client stopped listening (the CLI is stopped once its history is out)
+
+
+class _Quiet(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive like the vendors' APIs, and no access log (tests read state.requests)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Quiet."""
+
+
+class ConvexHandler(_Quiet):
+    """The one endpoint `convex logs` calls, as a self-hosted backend answers it."""
+
+    def do_GET(self) -> None:
+        """Answer /api/stream_function_logs; everything else is 404."""
+        state: ConvexBackendState = self.server.state  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        state.requests.append(self.path)
+        if self.headers.get("authorization") != f"Convex {state.admin_key}":
+            _send(self, 401, CONVEX_BAD_KEY)
+            return
+        if parts.path == "/api/check_admin_key":
+            _send(self, 200, {})  # the CLI's history poll is the one answer with a body read
+            return
+        if parts.path != "/api/stream_function_logs":
+            _send(self, 404, {"code": "NotFound", "message": "Not found"})
+            return
+        cursor = float(parse_qs(parts.query).get("cursor", ["0"])[0])
+        newer = [e for e in state.entries if e["timestamp"] * 1000 > cursor]
+        if not newer and cursor > 0:
+            state.stop.wait(LONG_POLL_S)  # the backend holds a poll with nothing new
+        head = max([cursor, *(e["timestamp"] * 1000 for e in newer)])
+        _send(self, 200, {"entries": newer, "newCursor": head})
+
+
+@contextmanager
+def convex_backend(state: ConvexBackendState) -> Iterator[str]:
+    """Serve the stand-in deployment; yield its URL (CONVEX_SELF_HOSTED_URL)."""
+    with serve_http(ConvexHandler, state) as url:
+        yield url
+
+
+class DodoHandler(_Quiet):
+    """GET /webhooks and GET /webhook_events, as the DodoPayments API answers them."""
+
+    def do_GET(self) -> None:
+        """Check the bearer token, then answer the listing with its pagination."""
+        state: DodoState = self.server.state  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        state.requests.append((self.path, self.headers.get("authorization")))
+        if state.hang:
+            state.stop.wait(LONG_POLL_S)
+            return
+        if state.fail is not None:
+            extra = {"retry-after": state.retry_after} if state.fail == 429 else {}
+            _send(self, state.fail, None, extra)
+            return
+        if self.headers.get("authorization") != f"Bearer {state.api_key}":
+            _send(self, 401, None)
+            return
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/webhooks":
+            _send(self, 200, _cursor_page(state.endpoints, query))
+        elif parts.path == "/webhook_events":
+            _send(self, 200, {"items": _number_page(state.events, query)})
+        else:
+            _send(self, 404, None)
+
+
+def _cursor_page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    """CursorPagePagination: `iterator` is where the next page starts; `done` on the last."""
+    start = int(query.get("iterator") or 0)
+    size = min(int(query.get("limit") or 10), 100)
+    page = items[start : start + size]
+    more = start + size < len(items)
+    return {"data": page, "iterator": str(start + size) if more else None, "done": not more}
+
+
+def _number_page(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    """DefaultPageNumberPagination: pages from 0; an empty page ends the listing."""
+    lo, hi = query.get("created_at_gte"), query.get("created_at_lte")
+    chosen = [
+        e
+        for e in items
+        if (lo is None or _ts(e["created_at"]) >= _ts(lo))
+        and (hi is None or _ts(e["created_at"]) <= _ts(hi))
+    ]
+    size = min(int(query.get("page_size") or 10), 100)
+    number = int(query.get("page_number") or 0)
+    return chosen[number * size : (number + 1) * size]
+
+
+def _ts(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+@contextmanager
+def dodo_api(state: DodoState) -> Iterator[str]:
+    """Serve the stand-in DodoPayments API; yield its base URL (sources.dodo_base_url)."""
+    with serve_http(DodoHandler, state) as url:
+        yield url
+
+
+def dodo_endpoint(url: str, *, disabled: bool = False, wid: str = "wh_01") -> dict[str, Any]:
+    """One webhook endpoint, with the fields of dodopayments-python's WebhookDetails."""
+    return {
+        "id": wid,
+        "created_at": "2026-11-01T09:00:00Z",
+        "description": "Dashtray production",
+        "metadata": {},
+        "updated_at": "2026-11-01T09:00:00Z",
+        "url": url,
+        "disabled": disabled,
+        "filter_types": [],
+        "rate_limit": None,
+    }
+
+
+def dodo_event(
+    at: datetime, event_id: str, status: int | None, *, kind: str = "payment.succeeded"
+) -> dict[str, Any]:
+    """One webhook event with its latest attempt; status None is an attempt that timed out."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = {"status": status} if status is not None else {"error": "request timed out"}
+    return {
+        "business_id": "bus_dashtray",
+        "created_at": stamp,
+        "event_id": event_id,
+        "event_type": kind,
+        "latest_attempted_at": stamp,
+        "object_id": "pay_" + event_id[-8:],
+        "request": json.dumps({"webhook-id": event_id, "type": kind}),
+        "response": json.dumps(response),
+    }
+
+
+# GitHub REST API (docs.github.com/rest, X-GitHub-Api-Version 2022-11-28): workflow runs
+# `{"total_count", "workflow_runs": [...]}`, jobs `{"total_count", "jobs": [...]}`, a job's logs
+# as 302 to a signed URL (served here under /_signed/, which takes no token), secrets
+# `{"total_count", "secrets": [{name, created_at, updated_at}]}`, variables with values.
+# A bad token is 401 {"message": "Bad credentials"}; the primary rate limit is 403 with
+# x-ratelimit-remaining: 0.
+
+
+@dataclass
+class GitHubState:
+    """What the stand-in repository holds."""
+
+    token: str = "ghp_standInTokenForTests0000000000000000"
+    repo: str = "dashtray/dashtray"
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    jobs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # run id -> jobs
+    logs: dict[int, str] = field(default_factory=dict)  # job id -> log text
+    secrets: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    fail: int | None = None
+    rate_limited: bool = False
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class GitHubHandler(_Quiet):
+    """The REST endpoints the GitHub source calls."""
+
+    def do_GET(self) -> None:
+        """Route by path, as api.github.com does."""
+        state: GitHubState = self.server.state  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        auth = self.headers.get("authorization")
+        state.requests.append((self.path, auth))
+        if parts.path.startswith("/_signed/job-logs/"):
+            text = state.logs.get(int(parts.path.rsplit("/", 1)[1]), "").encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/plain; charset=utf-8")
+            self.send_header("content-length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+            return
+        if state.rate_limited:
+            _send(
+                self,
+                403,
+                {"message": "API rate limit exceeded"},
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795000000"},
+            )
+            return
+        if state.fail is not None:
+            _send(self, state.fail, {"message": "Resource not accessible by personal access token"})
+            return
+        if auth != f"Bearer {state.token}":
+            _send(
+                self,
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+            )
+            return
+        prefix = f"/repos/{state.repo}/"
+        if not parts.path.startswith(prefix):
+            _send(self, 404, {"message": "Not Found"})
+            return
+        rest = parts.path[len(prefix) :].split("/")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if rest == ["actions", "runs"]:
+            runs = [
+                r
+                for r in state.runs
+                if (query.get("status") in (None, r["conclusion"], r["status"]))
+                and query.get("branch") in (None, r["head_branch"])
+            ]
+            per = int(query.get("per_page") or 30)
+            _send(self, 200, {"total_count": len(runs), "workflow_runs": runs[:per]})
+        elif len(rest) == 4 and rest[:2] == ["actions", "runs"] and rest[3] == "jobs":
+            jobs = state.jobs.get(int(rest[2]), [])
+            _send(self, 200, {"total_count": len(jobs), "jobs": jobs})
+        elif len(rest) == 4 and rest[:2] == ["actions", "jobs"] and rest[3] == "logs":
+            host, port = self.server.server_address[:2]  # type: ignore[index, str-unpack]
+            self.send_response(302)
+            self.send_header(
+                "location", f"http://{host}:{port}/_signed/job-logs/{rest[2]}?sig=stand-in"
+            )
+            self.send_header("content-length", "0")
+            self.end_headers()
+        elif rest == ["actions", "secrets"]:
+            items = [
+                {
+                    "name": n,
+                    "created_at": "2026-11-01T09:00:00Z",
+                    "updated_at": "2026-11-01T09:00:00Z",
+                }
+                for n in state.secrets
+            ]
+            _send(self, 200, {"total_count": len(items), "secrets": _gh_page(items, query)})
+        elif rest == ["actions", "variables"]:
+            items = [
+                {
+                    "name": k,
+                    "value": v,
+                    "created_at": "2026-11-01T09:00:00Z",
+                    "updated_at": "2026-11-01T09:00:00Z",
+                }
+                for k, v in state.variables.items()
+            ]
+            _send(self, 200, {"total_count": len(items), "variables": _gh_page(items, query)})
+        else:
+            _send(self, 404, {"message": "Not Found"})
+
+
+def _gh_page(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    """GitHub's page/per_page pagination (pages from 1)."""
+    per = min(int(query.get("per_page") or 30), 100)
+    page = int(query.get("page") or 1)
+    return items[(page - 1) * per : page * per]
+
+
+@contextmanager
+def github_api(state: GitHubState) -> Iterator[str]:
+    """Serve the stand-in GitHub API; yield its base URL (sources.github_api_url)."""
+    with serve_http(GitHubHandler, state) as url:
+        yield url
+
+
+def github_failed_run(
+    run_id: int, job_id: int, *, branch: str = "main"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A failed run and its failed job, with the fields of the docs' examples that are read."""
+    run = {
+        "id": run_id,
+        "name": "Deploy to Cloudflare Pages",
+        "head_branch": branch,
+        "head_sha": "f83a356604ae3c5d03e1b46ef4d1ca77d64a90b0",
+        "status": "completed",
+        "conclusion": "failure",
+        "html_url": f"https://github.com/dashtray/dashtray/actions/runs/{run_id}",
+        "created_at": "2026-11-27T14:32:00Z",
+    }
+    job = {
+        "id": job_id,
+        "run_id": run_id,
+        "name": "build",
+        "status": "completed",
+        "conclusion": "failure",
+        "steps": [{"name": "Build", "status": "completed", "conclusion": "failure", "number": 5}],
+    }
+    return run, job

@@ -1,0 +1,289 @@
+"""Convex through its own CLI: `convex logs --jsonl --history N --success`, as a log file would be.
+
+The CLI already holds the auth (CONVEX_DEPLOY_KEY, the logged-in config, or
+CONVEX_SELF_HOSTED_URL + CONVEX_SELF_HOSTED_ADMIN_KEY), so diagnose never reads or sends a key.
+`convex logs` never exits by itself: it prints the history from its first poll of
+/api/stream_function_logs, then long-polls for new entries. So the run stops it once the history
+is out (stdout idle after the first poll) or at the deadline, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from diagnose.sources.base import FailureKind, Fetched, SourceFailure
+from diagnose.sources.options import SourcesOptions
+
+SOURCE = "convex"
+SELF_HOSTED = ("CONVEX_SELF_HOSTED_URL", "CONVEX_SELF_HOSTED_ADMIN_KEY")
+SECRET_ENV = ("CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY")
+WATCHING = "Watching logs"  # what `convex logs` prints on stderr just before its first poll
+LINE_IDLE_S = 0.75  # the history is written in one synchronous loop: a pause means it is out
+FIRST_POLL_S = 3.0  # after "Watching logs" with no line yet: an empty history
+STOP_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How the CLI will find the deployment, and where it is (never the key)."""
+
+    mode: str  # "self-hosted", "deploy-key", "logged-in"
+    origin: str
+
+    def args(self) -> list[str]:
+        """`--prod` picks production for a logged-in CLI; a deploy key or self-hosted URL already
+        names the deployment (and the CLI refuses --prod for a self-hosted one)."""
+        return ["--prod"] if self.mode == "logged-in" else []
+
+
+def deployment(project: Path, env: dict[str, str] | None = None) -> Deployment | None:
+    """The deployment the CLI would use, or None when nothing configures one (the source is off)."""
+    env = dict(os.environ) if env is None else env
+    if all(env.get(v) for v in SELF_HOSTED):
+        return Deployment("self-hosted", env["CONVEX_SELF_HOSTED_URL"])
+    if key := env.get("CONVEX_DEPLOY_KEY"):
+        # prod:happy-otter-123|<token>: only the part before the bar names the deployment.
+        name = key.split("|", 1)[0] if "|" in key else "the deploy key's deployment"
+        return Deployment("deploy-key", name)
+    if env.get("CONVEX_DEPLOYMENT") or _dotenv_names(project / ".env.local", "CONVEX_DEPLOYMENT"):
+        home = Path(env.get("HOME", str(Path.home())))
+        if (home / ".convex" / "config.json").is_file():
+            return Deployment("logged-in", "the production deployment of the logged-in project")
+    return None
+
+
+def find_cli(opts: SourcesOptions, project: Path) -> list[str]:
+    """The command that runs the CLI; raise SourceFailure (missing tool) when there is none."""
+    if opts.convex_cli:
+        return [opts.convex_cli]
+    local = project / "node_modules" / ".bin" / "convex"
+    if local.is_file():
+        return [str(local)]
+    if found := shutil.which("convex"):
+        return [found]
+    raise SourceFailure(
+        SOURCE,
+        FailureKind.MISSING_TOOL,
+        f"no convex CLI in {project}/node_modules/.bin or on PATH",
+        f"cd {project} && npm install convex (or set sources.convex_cli)",
+    )
+
+
+def fetch_logs(opts: SourcesOptions, where: Deployment, dest: Path, deadline: float) -> Fetched:
+    """Run `convex logs --jsonl --history N --success` into dest; raise SourceFailure."""
+    project = Path(opts.convex_project)
+    args = [
+        *find_cli(opts, project),
+        "logs",
+        *where.args(),
+        "--jsonl",
+        "--history",
+        str(opts.convex_history),
+        "--success",
+    ]
+    shown = "convex " + " ".join(args[1:])
+    t0 = time.monotonic()
+    lines, stderr, exited, cut = _run(args, project, dest, deadline, opts.max_bytes)
+    seconds = time.monotonic() - t0
+    if lines == 0 and exited is not None and exited != 0:
+        raise _failure(stderr, exited, where)
+    if lines == 0 and not any(WATCHING in s for s in stderr):
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.TIMEOUT,
+            f"`{shown}` printed nothing within {seconds:.1f} s" + _last(stderr),
+            "run it by hand to see why; give --timeout more seconds, or save its output and "
+            "pass --log FILE",
+        )
+    if lines == 0 and any("Failed to fetch logs" in s for s in stderr):
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.UNREACHABLE,
+            f"`{shown}` could not fetch logs from {where.origin}" + _last(stderr),
+            _auth_fix(where),
+        )
+    if lines == 0 and where.mode == "self-hosted":
+        _check_key(where, deadline, opts.max_bytes)  # the CLI retries a refused key in silence
+    notes = (f"ran `{shown}` ({where.mode})",)
+    return Fetched(
+        SOURCE,
+        where.origin,
+        "log entries",
+        lines,
+        window=f"the deployment's last {opts.convex_history} entries",
+        seconds=seconds,
+        truncated=cut,
+        notes=notes,
+    )
+
+
+def _run(
+    args: list[str], cwd: Path, dest: Path, deadline: float, max_bytes: int
+) -> tuple[int, list[str], int | None, bool]:
+    """Run the CLI until its history is out; return (lines, stderr tail, exit code, cut short)."""
+    env = {
+        **os.environ,
+        "CI": "1",  # no prompts, and the CLI's Sentry reporting stays off (lib/utils/sentry.ts)
+        "NO_COLOR": "1",
+        "FORCE_COLOR": "0",
+    }
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+            args,
+            cwd=cwd if cwd.is_dir() else None,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: npx and node stop together
+        )
+    except OSError as exc:
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.MISSING_TOOL,
+            f"cannot run {args[0]}: {exc.strerror or exc}",
+            "install Node.js 18+ and the convex package (npm install convex)",
+        ) from None
+    state = {"lines": 0, "bytes": 0, "last": 0.0, "cut": False}
+    stderr: deque[str] = deque(maxlen=20)
+    watching = threading.Event()
+
+    def pump_out() -> None:
+        assert proc.stdout is not None
+        with dest.open("wb") as out:
+            for raw in proc.stdout:
+                if state["bytes"] + len(raw) > max_bytes:
+                    state["cut"] = True
+                    break
+                out.write(raw)
+                state["bytes"] += len(raw)
+                state["lines"] += 1
+                state["last"] = time.monotonic()
+
+    def pump_err() -> None:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            text = raw.decode("utf-8", "replace").strip()
+            if text:
+                stderr.append(text[:300])
+            if WATCHING in text:
+                watching.set()
+                state["watching_at"] = time.monotonic()
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (pump_out, pump_err)]
+    for t in threads:
+        t.start()
+    exited: int | None = None
+    try:
+        while True:
+            now = time.monotonic()
+            exited = proc.poll()
+            if exited is not None or now >= deadline or state["cut"]:
+                break
+            if state["lines"] and now - float(state["last"]) >= LINE_IDLE_S:
+                break
+            if watching.is_set() and not state["lines"]:
+                if now - float(state.get("watching_at", now)) >= FIRST_POLL_S:
+                    break
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+        threads[0].join(STOP_GRACE_S)
+        threads[1].join(0.2)
+    cut = bool(state["cut"]) or (exited is None and time.monotonic() >= deadline)
+    return int(state["lines"]), list(stderr), exited, cut
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the CLI's process group (npx, node): TERM, then KILL after a grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(STOP_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _failure(stderr: list[str], code: int, where: Deployment) -> SourceFailure:
+    """Classify the CLI's own error message (its last lines) into a failure with its fix."""
+    said = " ".join(stderr[-3:])
+    low = said.lower()
+    if "badadminkey" in low or "admin key" in low or "403" in low or "unauthorized" in low:
+        return SourceFailure(
+            SOURCE, FailureKind.AUTH, f"the CLI was refused: {said}", _auth_fix(where)
+        )
+    if "no convex_deployment" in low or "expected `convex_deploy_key`" in low or "login" in low:
+        return SourceFailure(
+            SOURCE,
+            FailureKind.NOT_LOGGED_IN,
+            f"the CLI has no deployment: {said}",
+            "set CONVEX_DEPLOY_KEY (Convex dashboard > Settings > Deploy keys), or run "
+            "`npx convex login` in the project",
+        )
+    if "node" in low and ("not found" in low or "no such file" in low):
+        return SourceFailure(
+            SOURCE, FailureKind.MISSING_TOOL, f"the CLI cannot start: {said}", "install Node.js 18+"
+        )
+    return SourceFailure(
+        SOURCE,
+        FailureKind.BAD_ANSWER,
+        f"the CLI exited {code}: {said or 'no message'}",
+        "run `npx convex logs --history 10` in the project to see the error",
+    )
+
+
+def _check_key(where: Deployment, deadline: float, max_bytes: int) -> None:
+    """Ask the self-hosted backend whether its admin key is good (GET /api/check_admin_key).
+
+    `convex logs` retries a 401 quietly for minutes, so an empty history and a refused key look
+    the same from outside. The key goes only to the deployment it was made for.
+    """
+    from diagnose.sources.http import Api, get_json
+
+    key = os.environ.get("CONVEX_SELF_HOSTED_ADMIN_KEY", "")
+    api = Api(
+        SOURCE,
+        where.origin,
+        {"authorization": f"Convex {key}"},
+        {FailureKind.AUTH: _auth_fix(where), FailureKind.FORBIDDEN: _auth_fix(where)},
+        max_bytes,
+        max(deadline, time.monotonic() + 2.0),
+    )
+    get_json(api, "/api/check_admin_key", accept_404=True)
+
+
+def _auth_fix(where: Deployment) -> str:
+    if where.mode == "self-hosted":
+        return (
+            "check CONVEX_SELF_HOSTED_ADMIN_KEY against the backend "
+            "(docker compose exec backend ./generate_admin_key.sh) and CONVEX_SELF_HOSTED_URL"
+        )
+    if where.mode == "deploy-key":
+        return "make a new production deploy key (Convex dashboard > Settings > Deploy keys)"
+    return "run `npx convex login` again in the project"
+
+
+def _last(stderr: list[str]) -> str:
+    return f" (last said: {stderr[-1]})" if stderr else ""
+
+
+def _dotenv_names(path: Path, name: str) -> bool:
+    """Whether a .env file sets a variable (values are not read)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.strip().startswith(f"{name}=") for line in text.splitlines())

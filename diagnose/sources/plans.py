@@ -1,0 +1,144 @@
+"""What the live sources add to a family's plan when no file is given (the families' hooks)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from diagnose.options import resolve
+from diagnose.settings import Common
+from diagnose.sources.base import SourceFailure
+from diagnose.sources.options import SourcesOptions
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the sources contribute: files they wrote, probes to run, their options and secrets."""
+
+    files: tuple[str, ...] = ()
+    probes: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    target: str = "live sources"
+
+    def any(self) -> bool:
+        """Whether any source will be read."""
+        return bool(self.files or self.probes)
+
+
+def options(common: Common) -> SourcesOptions:
+    """The sources' options: CLI (--offline) over config over default."""
+    return resolve(SourcesOptions, common.config, {"offline": True if common.offline else None})
+
+
+def _scratch() -> Path:
+    """A private folder for what the CLIs print, removed when diagnose exits."""
+    path = Path(tempfile.mkdtemp(prefix="diagnose-live-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def _secrets(*names: str) -> tuple[str, ...]:
+    return tuple(v for n in names if (v := os.environ.get(n)))
+
+
+def webhooks(
+    common: Common,
+    logs_given: bool,
+    since: datetime | None,
+    until: datetime,
+    endpoint: str | None,
+) -> Live:
+    """Convex logs through the CLI (when no --log is given) and the DodoPayments source."""
+    from diagnose.sources import convex_cli
+
+    opts = options(common)
+    if opts.offline:
+        return Live()
+    files: list[str] = []
+    read: dict[str, Any] = {}
+    probes: list[str] = []
+    origins: list[str] = []
+    project = Path(opts.convex_project)
+    where = None if logs_given else convex_cli.deployment(project)
+    if where is not None:
+        dest = _scratch() / "convex-logs.jsonl"
+        try:
+            fetched = convex_cli.fetch_logs(opts, where, dest, time.monotonic() + common.timeout)
+            files.append(str(dest))
+            read["convex.logs"] = fetched.as_facts()
+        except SourceFailure as exc:
+            read["convex.logs"] = exc.as_facts()
+        probes.append("sources")
+        origins.append(f"convex logs from {where.origin}")
+    key_env = opts.dodo_key_env
+    if os.environ.get(key_env):
+        probes.append("webhook_sender")
+        origins.append(f"DodoPayments {opts.dodo_base_url}")
+    settings: dict[str, Any] = {
+        "sources_read": read,
+        "dodo_base_url": opts.dodo_base_url,
+        "dodo_key_env": key_env,
+        "sources_max_bytes": opts.max_bytes,
+        "sources_max_pages": opts.max_pages,
+        "convex_site": common.config.get("service", "convex_url"),
+        "dodo_expected_url": endpoint or common.config.get("service", "webhook_url"),
+    }
+    return Live(
+        tuple(files),
+        tuple(probes),
+        settings,
+        _secrets(key_env, *convex_cli.SECRET_ENV),
+        ", ".join(origins) or "live sources",
+    )
+
+
+def _record(live: dict[str, Any], key: str, fetch: Any) -> Any:
+    """Run one plan-time fetch: keep its record (or its failure) for the sources probe."""
+    try:
+        value, fetched = fetch()
+    except SourceFailure as exc:
+        live[key] = exc.as_facts()
+        return None
+    live[key] = fetched.as_facts()
+    return value
+
+
+def build(common: Common, project: str | None) -> Live:
+    """The latest failed GitHub Actions run's failed job log, when no LOG is given."""
+    from diagnose.sources import github
+
+    opts = options(common)
+    secret = None if opts.offline else github.token()
+    if secret is None:
+        return Live()
+    read: dict[str, Any] = {}
+    repo = opts.github_repo or github.repo_of(Path(project or opts.convex_project))
+    client = github.api(
+        opts.github_api_url,
+        secret,
+        opts.max_bytes,
+        time.monotonic() + common.timeout,
+        common.request_timeout,
+    )
+
+    def fetch() -> Any:
+        if repo is None:
+            raise github.unavailable("the build log")
+        return github.latest_failed_job(client, repo, opts.github_branch)
+
+    job = _record(read, "github.build_log", fetch)
+    settings: dict[str, Any] = {"sources_read": read}
+    target = f"GitHub Actions {repo or '(no repository)'}"
+    if job is not None:
+        settings["log_text"] = job.log
+        settings["log_source"] = f"GitHub Actions run {job.run_id} job {job.job!r} ({job.run_url})"
+        target = f"GitHub Actions run {job.run_id} ({job.workflow}, {job.branch}), job {job.job}"
+    return Live((), ("sources",), settings, (secret,), target)

@@ -1,0 +1,119 @@
+"""The sources' pure parts: reading an attempt's response, judging endpoints, the host guard."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from diagnose.sources.base import FailureKind, SourceFailure
+from diagnose.sources.dodopayments import attempt_status, judge_endpoints, judge_events
+from diagnose.sources.http import Api, url_for
+
+
+@pytest.mark.parametrize(
+    ("response", "status"),
+    [
+        ('{"status": 401}', 401),
+        ('{"status_code": 502, "body": "Bad Gateway"}', 502),
+        ("HTTP 404 Not Found", 404),
+        ('{"error": "request timed out"}', "timeout"),
+        ("", "timeout"),
+        (None, "timeout"),
+        ("ok", None),
+    ],
+)
+def test_attempt_status_reads_the_documented_string_forms(response: object, status: object) -> None:
+    assert attempt_status(response) == status
+
+
+def _endpoint(url: str, disabled: bool = False, wid: str = "wh_1") -> dict[str, object]:
+    return {"id": wid, "url": url, "disabled": disabled}
+
+
+def test_an_endpoint_on_another_deployment_is_wrong() -> None:
+    facts = judge_endpoints(
+        [_endpoint("https://dapper-lynx-456.convex.site/webhooks/dodo")],
+        "https://happy-otter-123.convex.site",
+        None,
+    )
+    assert facts["wrong_url_count"] == 1
+    assert facts["first_wrong_id"] == "wh_1"
+
+
+def test_the_convex_cloud_host_is_wrong_even_without_a_configured_site() -> None:
+    facts = judge_endpoints([_endpoint("https://happy-otter-123.convex.cloud/dodo")], None, None)
+    assert facts["wrong_url_count"] == 1
+
+
+def test_one_right_endpoint_beside_a_wrong_one_is_not_a_failure() -> None:
+    facts = judge_endpoints(
+        [
+            _endpoint("https://happy-otter-123.convex.site/dodo", wid="a"),
+            _endpoint("https://dapper-lynx-456.convex.site/dodo", wid="b"),
+        ],
+        "https://happy-otter-123.convex.site",
+        None,
+    )
+    assert facts["wrong_url_count"] == 0
+
+
+def test_a_disabled_spare_beside_a_live_endpoint_is_quiet_and_ours_disabled_is_not() -> None:
+    spare = judge_endpoints(
+        [_endpoint("https://a.example/h"), _endpoint("https://b.example/h", True, "wh_2")],
+        None,
+        None,
+    )
+    assert spare["disabled_ours"] == 0
+    ours = judge_endpoints(
+        [_endpoint("https://happy-otter-123.convex.site/dodo", True)],
+        "https://happy-otter-123.convex.site",
+        None,
+    )
+    assert (ours["disabled_ours"], ours["first_disabled_id"]) == (1, "wh_1")
+
+
+def test_events_count_rejections_errors_and_timeouts_from_the_latest_attempt() -> None:
+    events = [
+        {
+            "event_id": "e1",
+            "latest_attempted_at": "2026-11-27T09:10:00Z",
+            "response": '{"status": 401}',
+        },
+        {
+            "event_id": "e2",
+            "latest_attempted_at": "2026-11-27T09:05:00Z",
+            "response": '{"status": 401}',
+        },
+        {
+            "event_id": "e3",
+            "latest_attempted_at": "2026-11-27T09:20:00Z",
+            "response": '{"status": 503}',
+        },
+        {"event_id": "e4", "latest_attempted_at": "2026-11-27T09:30:00Z", "response": ""},
+        {
+            "event_id": "e5",
+            "latest_attempted_at": "2026-11-27T09:40:00Z",
+            "response": '{"status": 200}',
+        },
+    ]
+    facts = judge_events(events)
+    assert (facts["rejected"], facts["server_errors"], facts["timeouts"]) == (2, 1, 1)
+    assert facts["first_failure_at"] == "2026-11-27T09:05:00Z"
+    assert facts["status_summary"] == "401 for 2 events, 503 for 1 event, timeout for 1 event"
+
+
+def test_a_url_on_another_host_is_refused_not_followed_with_the_token() -> None:
+    api = Api(
+        "dodopayments",
+        "https://live.dodopayments.com",
+        {"authorization": "Bearer x"},
+        {},
+        1000,
+        time.monotonic() + 5,
+    )
+    assert url_for(api, "/webhooks") == "https://live.dodopayments.com/webhooks"
+    with pytest.raises(SourceFailure) as info:
+        url_for(api, "https://attacker.example/webhooks?page=2")
+    assert info.value.kind is FailureKind.BAD_ANSWER
+    assert "Bearer" not in str(info.value)
