@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.sources.base import FailureKind, Fetched
 from diagnose.sources.http import Answer, Api, paginate
@@ -220,7 +221,9 @@ class DodoWebhooksProbe:
     """The sender's view: Dodo's endpoints for this business, and its events' latest attempts."""
 
     name: ClassVar[str] = "webhook_sender"
-    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.sender.{f}" for f in FACTS)
+    provides: ClassVar[frozenset[str]] = frozenset(
+        {*(f"webhook.sender.{f}" for f in FACTS), fact_name("webhook_sender")}
+    )
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read both listings; a failure of the API is raised with its fix (inconclusive)."""
@@ -249,6 +252,12 @@ class DodoWebhooksProbe:
         sink.update({f"webhook.sender.{k}": v for k, v in judge_events(evts).items()})
         seconds = time.monotonic() - t0
         window = f"{iso(since)} to {iso(until)}"
+        detail = f"{len(found)} webhook endpoints and {len(evts)} webhook events ({window}) from {client.host}"
+        hint = "the DodoPayments account has no webhook endpoint: add one (dashboard > Developer > Webhooks)"
+        sink.put(
+            fact_name("webhook_sender"),
+            Checked(len(found) + len(evts), "records", detail, hint).to_json(),
+        )
         put(
             "fetched",
             [
