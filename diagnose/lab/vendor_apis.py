@@ -359,3 +359,145 @@ def github_failed_run(
         "steps": [{"name": "Build", "status": "completed", "conclusion": "failure", "number": 5}],
     }
     return run, job
+
+
+# Cloudflare API v4 (developers.cloudflare.com/api; cloudflare-typescript types): the envelope
+# `{"success", "errors", "messages", "result", "result_info"}`; GET /zones?name=, GET
+# /zones/{id}/settings/{ssl,always_use_https} -> {"id", "value", "editable", "modified_on"}, GET
+# /accounts/{id}/pages/projects/{name}/domains -> [{name, status, validation_data,
+# verification_data, ...}]. A token without the permission a call needs gets 403 with
+# {"code": 10000, "message": "Authentication error"}; the rate limit is 429 with Retry-After.
+
+CF_AUTH_ERROR = {"code": 10000, "message": "Authentication error"}
+
+
+@dataclass
+class CloudflareState:
+    """What the stand-in Cloudflare account holds."""
+
+    token: str = "cf-stand-in-token-for-tests-0000000000"
+    account_id: str = "01a7362d577a6c3019a474fd6f485823"
+    zones: dict[str, str] = field(
+        default_factory=lambda: {"dashtray.com": "023e105f4ecef8ad9ca31a8372d0c353"}
+    )
+    ssl: str = "strict"
+    always_use_https: str = "on"
+    projects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    forbidden: tuple[str, ...] = ()  # path parts the token lacks the permission for
+    rate_limited: bool = False
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _envelope(result: Any, *, count: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"success": True, "errors": [], "messages": [], "result": result}
+    if count is not None:
+        body["result_info"] = {"page": 1, "per_page": 20, "count": count, "total_count": count}
+    return body
+
+
+class CloudflareHandler(_Quiet):
+    """The v4 endpoints the Cloudflare source calls."""
+
+    def do_GET(self) -> None:
+        """Check the token and its permissions, then answer in the v4 envelope."""
+        state: CloudflareState = self.server.state  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        auth = self.headers.get("authorization")
+        state.requests.append((self.path, auth))
+        failed = {"success": False, "errors": [CF_AUTH_ERROR], "messages": [], "result": None}
+        if state.rate_limited:
+            _send(
+                self,
+                429,
+                {"success": False, "errors": [], "messages": [], "result": None},
+                {"retry-after": "60"},
+            )
+            return
+        if auth != f"Bearer {state.token}" or any(f in parts.path for f in state.forbidden):
+            _send(self, 403, failed)
+            return
+        path = parts.path.removeprefix("/client/v4")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        segs = path.strip("/").split("/")
+        if segs == ["zones"]:
+            found = [
+                {"id": zid, "name": name, "status": "active"}
+                for name, zid in state.zones.items()
+                if query.get("name") in (None, name)
+            ]
+            _send(self, 200, _envelope(found, count=len(found)))
+        elif len(segs) == 4 and segs[0] == "zones" and segs[2] == "settings":
+            value = {"ssl": state.ssl, "always_use_https": state.always_use_https}.get(segs[3])
+            setting = {
+                "id": segs[3],
+                "value": value,
+                "editable": True,
+                "modified_on": "2026-11-01T09:00:00.000000Z",
+            }
+            _send(self, 200, _envelope(setting))
+        elif (
+            len(segs) == 6
+            and segs[0] == "accounts"
+            and segs[2:4] == ["pages", "projects"]
+            and segs[5] == "domains"
+        ):
+            if segs[1] != state.account_id or segs[4] not in state.projects:
+                _send(
+                    self,
+                    404,
+                    {
+                        "success": False,
+                        "errors": [
+                            {
+                                "code": 8000007,
+                                "message": "Project not found. The specified project name does not match any of your existing projects.",
+                            }
+                        ],
+                        "messages": [],
+                        "result": None,
+                    },
+                )
+                return
+            domains = state.projects[segs[4]]
+            _send(self, 200, _envelope(domains, count=len(domains)))
+        else:
+            _send(
+                self,
+                404,
+                {
+                    "success": False,
+                    "errors": [
+                        {
+                            "code": 7003,
+                            "message": "Could not route to /"
+                            + "/".join(segs)
+                            + ", perhaps your object identifier is invalid?",
+                        }
+                    ],
+                    "messages": [],
+                    "result": None,
+                },
+            )
+
+
+@contextmanager
+def cloudflare_api(state: CloudflareState) -> Iterator[str]:
+    """Serve the stand-in Cloudflare API; yield its base URL (sources.cloudflare_api_url)."""
+    with serve_http(CloudflareHandler, state) as url:
+        yield url + "/client/v4"
+
+
+def pages_domain(name: str, status: str = "active", validation: str = "active") -> dict[str, Any]:
+    """One Pages custom domain, with the fields of cloudflare-typescript's DomainGetResponse."""
+    return {
+        "id": "7b6ff44a-2f0d-4c3c-8f3d-1a2b3c4d5e6f",
+        "certificate_authority": "google",
+        "created_on": "2026-11-01T09:00:00Z",
+        "domain_id": "7b6ff44a-2f0d-4c3c-8f3d-1a2b3c4d5e6f",
+        "name": name,
+        "status": status,
+        "validation_data": {"method": "http", "status": validation},
+        "verification_data": {"status": "active" if status == "active" else "pending"},
+        "zone_tag": "023e105f4ecef8ad9ca31a8372d0c353",
+    }

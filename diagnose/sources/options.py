@@ -56,6 +56,26 @@ class SourcesOptions:
         "the branch whose latest failed run `diagnose build` reads (the runbook deploys main)",
         config="sources.github_branch",
     )
+    cloudflare_api_url: str = setting(
+        "https://api.cloudflare.com/client/v4",
+        "Cloudflare API v4 base URL",
+        config="sources.cloudflare_api_url",
+    )
+    cloudflare_account_id: str | None = setting(
+        None,
+        "the Cloudflare account id (for the Pages project's custom domains)",
+        config="sources.cloudflare_account_id",
+    )
+    cloudflare_pages_project: str | None = setting(
+        None,
+        "the Pages project whose custom domains are read [default: service.pages_project]",
+        config="sources.cloudflare_pages_project",
+    )
+    cloudflare_zone: str | None = setting(
+        None,
+        "the zone name [default: the domain, then its parents]",
+        config="sources.cloudflare_zone",
+    )
     max_bytes: int = setting(
         4_000_000,
         "most bytes read from one API response or one CLI run",

@@ -142,3 +142,21 @@ def build(common: Common, project: str | None) -> Live:
         settings["log_source"] = f"GitHub Actions run {job.run_id} job {job.job!r} ({job.run_url})"
         target = f"GitHub Actions run {job.run_id} ({job.workflow}, {job.branch}), job {job.job}"
     return Live((), ("sources",), settings, (secret,), target)
+
+
+def ssl(common: Common, domain: str) -> Live:
+    """The Cloudflare zone's SSL/TLS mode and the Pages custom domain, when a token is set."""
+    opts = options(common)
+    if opts.offline or not domain or not os.environ.get("CLOUDFLARE_API_TOKEN"):
+        return Live()
+    settings: dict[str, Any] = {
+        "cloudflare_api_url": opts.cloudflare_api_url,
+        "cloudflare_account_id": opts.cloudflare_account_id
+        or os.environ.get("CLOUDFLARE_ACCOUNT_ID"),
+        "cloudflare_zone": opts.cloudflare_zone,
+        "cloudflare_domain": domain,
+        "pages_project": opts.cloudflare_pages_project
+        or common.config.get("service", "pages_project"),
+        "sources_max_bytes": opts.max_bytes,
+    }
+    return Live((), ("cloudflare",), settings, _secrets("CLOUDFLARE_API_TOKEN"))

@@ -8,6 +8,7 @@ FAMILY = Family(
     probes={
         "tls": "diagnose.families.ssl.tls:TLSProbe",
         "https": "diagnose.families.ssl.https:HTTPSProbe",
+        "cloudflare": "diagnose.sources.cloudflare:CloudflareProbe",  # live source
     },
     options="diagnose.families.ssl.options:SslOptions",
     plan="diagnose.families.ssl.plan:plan",

@@ -14,6 +14,7 @@ from diagnose.family import Plan
 from diagnose.inputs import check_domain, parse_address
 from diagnose.options import resolve
 from diagnose.settings import Common
+from diagnose.sources import plans as live_sources
 
 PROBES = ("dns", "tls", "https")
 
@@ -41,7 +42,9 @@ def command_plan(domain: str, dns: DnsOptions, opts: SslOptions, common: Common)
         "warn_days": opts.warn_days,
         "critical_days": opts.critical_days,
     }
-    return Plan("ssl", name, PROBES, options)
+    live = live_sources.ssl(common, name)  # the Cloudflare source (diagnose/sources), if set
+    options.update(live.options)
+    return Plan("ssl", name, PROBES + live.probes, options, live.secrets)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
