@@ -155,6 +155,9 @@ def run_init(project: str | None, output: str, force: bool) -> int:
         raise BadInput(f"{target} exists: use --force to overwrite it")
     found = detect(root)
     text = render(found, project or ".")
+    from diagnose.sources.detect import section  # which live sources the project can use
+
+    text += "\n".join(section(root)) + "\n"
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:

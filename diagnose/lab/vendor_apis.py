@@ -230,6 +230,7 @@ class GitHubState:
     logs: dict[int, str] = field(default_factory=dict)  # job id -> log text
     secrets: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    environment_secrets: dict[str, list[str]] = field(default_factory=dict)  # environment -> names
     fail: int | None = None
     rate_limited: bool = False
     requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -307,6 +308,17 @@ class GitHubHandler(_Quiet):
                 for n in state.secrets
             ]
             _send(self, 200, {"total_count": len(items), "secrets": _gh_page(items, query)})
+        elif len(rest) == 3 and rest[0] == "environments" and rest[1] in state.environment_secrets:
+            names = state.environment_secrets[rest[1]] if rest[2] == "secrets" else []
+            items = [
+                {
+                    "name": n,
+                    "created_at": "2026-11-01T09:00:00Z",
+                    "updated_at": "2026-11-01T09:00:00Z",
+                }
+                for n in names
+            ]
+            _send(self, 200, {"total_count": len(items), rest[2]: _gh_page(items, query)})
         elif rest == ["actions", "variables"]:
             items = [
                 {

@@ -15,8 +15,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from diagnose.coverage import Checked, fact_name
+from diagnose.probe import FactSink, ProbeContext
 from diagnose.sources.base import FailureKind, Fetched, SourceFailure
 from diagnose.sources.http import Answer, Api, get_bytes, get_json, paginate
 
@@ -215,3 +217,120 @@ def unavailable(what: str) -> SourceFailure:
         f"no repository for {what}",
         'set sources.github_repo = "owner/name" in diagnose.toml',
     )
+
+
+_SECRET_REF = re.compile(r"\$\{\{[^}]*?\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+_VAR_REF = re.compile(r"\$\{\{[^}]*?\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+AUTOMATIC = {"GITHUB_TOKEN"}  # GitHub provides it to every run; never set by hand
+
+
+def workflow_refs(project: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """What the workflows use: secret names, variable names (each -> files), job environments."""
+    import yaml
+
+    secrets: dict[str, list[str]] = {}
+    variables: dict[str, list[str]] = {}
+    environments: set[str] = set()
+    folder = project / ".github" / "workflows"
+    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []:
+        try:
+            text = path.read_text(encoding="utf-8")
+            doc = yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        rel = path.relative_to(project).as_posix()
+        for rx, into in ((_SECRET_REF, secrets), (_VAR_REF, variables)):
+            for name in sorted(set(rx.findall(text))):
+                into.setdefault(name, []).append(rel)
+        jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        for job in (jobs or {}).values() if isinstance(jobs, dict) else []:
+            env = job.get("environment") if isinstance(job, dict) else None
+            name = env.get("name") if isinstance(env, dict) else env
+            if isinstance(name, str) and "${{" not in name:
+                environments.add(name)
+    return secrets, variables, sorted(environments)
+
+
+NAME_FACTS = (
+    "repo",
+    "environments",
+    "secret_names",
+    "variable_names",
+    "referenced_secrets",
+    "referenced_variables",
+    "missing_secrets",
+    "missing_variables",
+    "first_missing",
+    "fetched",
+)
+
+
+class GitHubNamesProbe:
+    """The repository's (and its environments') secret and variable names against the workflows."""
+
+    name: ClassVar[str] = "github_names"
+    provides: ClassVar[frozenset[str]] = frozenset(
+        {*(f"github.{f}" for f in NAME_FACTS), fact_name("github_names")}
+    )
+
+    def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
+        """Read the names (never the values) and compare them with what the workflows use."""
+
+        def put(name: str, value: Any) -> None:
+            sink.put(f"github.{name}", value)
+
+        repo = ctx.options.get("github_repo")
+        if not repo:
+            raise unavailable("secret and variable names")
+        project = Path(str(ctx.options.get("project_dir") or "."))
+        used_secrets, used_vars, environments = workflow_refs(project)
+        client = api(
+            str(ctx.options["github_api_url"]),
+            str(ctx.options.get("github_token") or ""),
+            int(ctx.options["sources_max_bytes"]),
+            time.monotonic() + ctx.remaining(),
+            float(ctx.options["request_timeout"]),
+        )
+        put("repo", repo)
+        put("environments", environments)
+        found, fetched = names(
+            client, str(repo), tuple(environments), int(ctx.options["sources_max_pages"])
+        )
+        secret_names = sorted({n for k, v in found.items() if k.endswith("secrets") for n in v})
+        variable_names = sorted({n for k, v in found.items() if k.endswith("variables") for n in v})
+        put("secret_names", secret_names)
+        put("variable_names", variable_names)
+        put("referenced_secrets", dict(sorted(used_secrets.items())))
+        put("referenced_variables", dict(sorted(used_vars.items())))
+        missing_s = [
+            f"secrets.{n} ({', '.join(used_secrets[n])})"
+            for n in sorted(used_secrets)
+            if n not in secret_names and n not in AUTOMATIC
+        ]
+        missing_v = [
+            f"vars.{n} ({', '.join(used_vars[n])})"
+            for n in sorted(used_vars)
+            if n not in variable_names
+        ]
+        put("missing_secrets", missing_s)
+        put("missing_variables", missing_v)
+        first = next(
+            (n for n in sorted(used_secrets) if n not in secret_names and n not in AUTOMATIC), None
+        ) or next((n for n in sorted(used_vars) if n not in variable_names), None)
+        put("first_missing", first)
+        put("fetched", [fetched.line()])
+        sink.put(
+            fact_name("github_names"),
+            Checked(
+                len(used_secrets) + len(used_vars),
+                "workflow references",
+                f"{len(used_secrets)} secrets and {len(used_vars)} variables the workflows use, "
+                f"against {fetched.count} names set in {repo}",
+                "the project has no .github/workflows using secrets or vars: give --project DIR",
+            ).to_json(),
+        )
+
+    @staticmethod
+    def describe(facts: Mapping[str, Any]) -> list[str]:
+        """What the source fetched, for the report (and a replay)."""
+        return [f"fetched {line}" for line in facts.get("github.fetched") or []]

@@ -160,3 +160,23 @@ def ssl(common: Common, domain: str) -> Live:
         "sources_max_bytes": opts.max_bytes,
     }
     return Live((), ("cloudflare",), settings, _secrets("CLOUDFLARE_API_TOKEN"))
+
+
+def env(common: Common, project: str | None) -> Live:
+    """GitHub's secret and variable names against what the workflows use, when a token is set."""
+    from diagnose.sources import github
+
+    opts = options(common)
+    secret = None if opts.offline else github.token()
+    if secret is None:
+        return Live()
+    folder = Path(project or opts.convex_project)
+    settings: dict[str, Any] = {
+        "github_api_url": opts.github_api_url,
+        "github_repo": opts.github_repo or github.repo_of(folder),
+        "github_token": secret,
+        "project_dir": str(folder),
+        "sources_max_bytes": opts.max_bytes,
+        "sources_max_pages": opts.max_pages,
+    }
+    return Live((), ("github_names",), settings, (secret,), f"GitHub {settings['github_repo']}")

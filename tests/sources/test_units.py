@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,38 @@ def test_a_url_on_another_host_is_refused_not_followed_with_the_token() -> None:
         url_for(api, "https://attacker.example/webhooks?page=2")
     assert info.value.kind is FailureKind.BAD_ANSWER
     assert "Bearer" not in str(info.value)
+
+
+def test_init_names_the_sources_a_project_can_use_never_a_value(tmp_path: Path) -> None:
+    from diagnose.sources.detect import section
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git/config").write_text(
+        '[remote "origin"]\n\turl = git@github.com:dashtray/dashtray.git\n'
+    )
+    env = {
+        "CONVEX_SELF_HOSTED_URL": "http://127.0.0.1:3210",
+        "CONVEX_SELF_HOSTED_ADMIN_KEY": "convex-self-hosted|0123456789abcdef",
+        "DODO_PAYMENTS_API_KEY": "dodo-secret-value-123",
+        "GITHUB_TOKEN": "ghp_secretValue000000000000000000000000",
+    }
+    text = "\n".join(section(tmp_path, env))
+    assert "Convex logs (diagnose webhooks): on (self-hosted: http://127.0.0.1:3210)" in text
+    assert "DodoPayments (webhook endpoints and events): on" in text
+    assert "on (GITHUB_TOKEN), repository dashtray/dashtray" in text
+    assert "Cloudflare (SSL mode, Pages custom domains for diagnose ssl): off" in text
+    for value in env.values():
+        if "127.0.0.1" not in value:
+            assert value not in text
+
+
+def test_the_repository_comes_from_the_origin_remote(tmp_path: Path) -> None:
+    from diagnose.sources.github import repo_of
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git/config").write_text(
+        '[remote "upstream"]\n\turl = https://github.com/other/fork.git\n'
+        '[remote "origin"]\n\turl = https://github.com/dashtray/dashtray\n'
+    )
+    assert repo_of(tmp_path) == "dashtray/dashtray"
+    assert repo_of(tmp_path / "nowhere") is None

@@ -5,7 +5,10 @@ from diagnose.family import Family
 FAMILY = Family(
     name="env",
     summary="environment variables against what the code needs",
-    probes={"envvars": "diagnose.families.env.probe:EnvVarsProbe"},
+    probes={
+        "envvars": "diagnose.families.env.probe:EnvVarsProbe",
+        "github_names": "diagnose.sources.github:GitHubNamesProbe",  # live source
+    },
     options="diagnose.families.env.options:EnvOptions",
     plan="diagnose.families.env.plan:plan",
 )

@@ -22,6 +22,7 @@ from diagnose.inputs import read_bytes
 from diagnose.options import resolve
 from diagnose.readers.text import strict_decode
 from diagnose.settings import Common
+from diagnose.sources import plans as live_sources
 
 MAX_ENV_BYTES = 1024 * 1024
 SHORT_PLAIN = 16  # a plain value shorter than this, of a name that is no credential, is a setting
@@ -88,7 +89,8 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
     if root is not None and not root.is_dir():
         raise BadInput(f"--project {opts.project}: not a folder")
     sources = env_sources(root, opts.convex_env, opts.env_files)
-    if not sources:
+    live = live_sources.env(common, opts.project)  # GitHub's secret names (diagnose/sources)
+    if not sources and not live.any():
         if required and root is not None:
             raise BadInput(
                 f"nothing to check against in {root}: no {', '.join(VITE_PRODUCTION_FILES)} "
@@ -111,7 +113,11 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
     named = [*([convex] if convex not in (None, "-") else []), *opts.env_files]
     target = opts.project or " ".join(named) or "stdin"
     # Values read from files are masked in everything written, just in case.
-    return Plan("env", str(target), ("envvars",), options, file_values(sources))
+    probes = (("envvars",) if sources else ()) + live.probes
+    options = {**live.options, **options}
+    if not sources:
+        target = live.target
+    return Plan("env", str(target), probes, options, file_values(sources) + live.secrets)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
