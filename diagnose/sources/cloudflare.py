@@ -150,8 +150,3 @@ class CloudflareProbe:
                 count, "settings and domains", "; ".join(lines) + f" from {api.host}"
             ).to_json(),
         )
-
-    @staticmethod
-    def describe(facts: Mapping[str, Any]) -> list[str]:
-        """What the source fetched, for the report (and a replay)."""
-        return [f"fetched {line}" for line in facts.get("cloudflare.fetched") or []]

@@ -270,11 +270,6 @@ class DodoWebhooksProbe:
             ],
         )
 
-    @staticmethod
-    def describe(facts: Mapping[str, Any]) -> list[str]:
-        """What the source fetched, for the report (and a replay)."""
-        return [f"fetched {line}" for line in facts.get("webhook.sender.fetched") or []]
-
 
 def _list(body: Any, key: str) -> list[Any]:
     if isinstance(body, dict) and isinstance(body.get(key), list):

@@ -261,6 +261,7 @@ NAME_FACTS = (
     "missing_secrets",
     "missing_variables",
     "first_missing",
+    "missing_summary",
     "fetched",
 )
 
@@ -318,6 +319,7 @@ class GitHubNamesProbe:
             (n for n in sorted(used_secrets) if n not in secret_names and n not in AUTOMATIC), None
         ) or next((n for n in sorted(used_vars) if n not in variable_names), None)
         put("first_missing", first)
+        put("missing_summary", ", ".join([*missing_s, *missing_v]) or None)
         put("fetched", [fetched.line()])
         sink.put(
             fact_name("github_names"),
@@ -329,8 +331,3 @@ class GitHubNamesProbe:
                 "the project has no .github/workflows using secrets or vars: give --project DIR",
             ).to_json(),
         )
-
-    @staticmethod
-    def describe(facts: Mapping[str, Any]) -> list[str]:
-        """What the source fetched, for the report (and a replay)."""
-        return [f"fetched {line}" for line in facts.get("github.fetched") or []]
