@@ -211,3 +211,17 @@ def test_pages_are_followed_and_a_healthy_account_is_quiet(stack: Stack) -> None
     assert not [i for i in _ids(doc) if i.startswith("webhook.dodo-")]
     pages = [p for p, _ in stack.dodo.requests if p.startswith("/webhook_events")]
     assert len(pages) == 3
+
+
+def test_saved_facts_keep_what_the_sources_fetched_and_replay_offline(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.env.pop("CONVEX_SELF_HOSTED_URL")
+    facts = tmp_path / "facts.json"
+    stack.run("--save-facts", str(facts))
+    before = len(stack.dodo.requests)
+    saved = facts.read_text()
+    assert "webhook.sender.fetched" in saved and stack.dodo.api_key not in saved
+    replayed = run_cli("replay", str(facts), "--format", "json", env=stack.env).json()
+    assert "webhook.dodo-rejected" in _ids(replayed)
+    assert len(stack.dodo.requests) == before  # a replay asks nobody
