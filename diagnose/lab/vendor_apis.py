@@ -42,6 +42,7 @@ class ConvexBackendState:
 
     admin_key: str = "self-hosted-admin-key-for-tests"
     entries: list[dict[str, Any]] = field(default_factory=list)
+    first_poll_delay_s: float = 0.0  # hold the first poll this long (a slow or stuck backend)
     requests: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -103,6 +104,8 @@ class ConvexHandler(_Quiet):
             _send(self, 404, {"code": "NotFound", "message": "Not found"})
             return
         cursor = float(parse_qs(parts.query).get("cursor", ["0"])[0])
+        if cursor == 0 and state.first_poll_delay_s:
+            state.stop.wait(state.first_poll_delay_s)
         newer = [e for e in state.entries if e["timestamp"] * 1000 > cursor]
         if not newer and cursor > 0:
             state.stop.wait(LONG_POLL_S)  # the backend holds a poll with nothing new

@@ -19,6 +19,7 @@ class FailureKind(StrEnum):
     NOT_LOGGED_IN = "not-logged-in"  # the CLI has no deployment or credentials
     BAD_ANSWER = "bad-answer"  # not the JSON the API documents, or over the size cap
     NOT_FOUND = "not-found"  # 404: the resource (or the endpoint) does not exist
+    EMPTY = "empty"  # answered nothing to read (no entries): nothing can be judged from it
 
 
 class SourceFailure(Exception):

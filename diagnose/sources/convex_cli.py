@@ -110,8 +110,18 @@ def fetch_logs(opts: SourcesOptions, where: Deployment, dest: Path, deadline: fl
             f"`{shown}` could not fetch logs from {where.origin}" + _last(stderr),
             _auth_fix(where),
         )
-    if lines == 0 and where.mode == "self-hosted":
-        _check_key(where, deadline, opts.max_bytes)  # the CLI retries a refused key in silence
+    if lines == 0:
+        if where.mode == "self-hosted":
+            _check_key(where, deadline, opts.max_bytes)  # the CLI retries a refused key silently
+        # No entry is not "no webhook traffic": the history may be empty or the first poll
+        # unanswered, and the CLI hides a refused key. Nothing is judged from it.
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.EMPTY,
+            f"`{shown}` printed no log entry within {seconds:.1f} s from {where.origin}",
+            "run it by hand in the project; if the deployment has logs, give --timeout more "
+            "seconds or save them and pass --log FILE",
+        )
     notes = (f"ran `{shown}` ({where.mode})",)
     return Fetched(
         SOURCE,

@@ -225,3 +225,16 @@ def test_saved_facts_keep_what_the_sources_fetched_and_replay_offline(
     replayed = run_cli("replay", str(facts), "--format", "json", env=stack.env).json()
     assert "webhook.dodo-rejected" in _ids(replayed)
     assert len(stack.dodo.requests) == before  # a replay asks nobody
+
+
+def test_a_backend_that_does_not_answer_is_bounded_and_judges_nothing(stack: Stack) -> None:
+    _with_cli(stack)
+    stack.convex.first_poll_delay_s = 60
+    stack.env.pop("DODO_PAYMENTS_API_KEY")
+    result = stack.run(timeout="12")
+    doc = result.json()
+    probe = next(p for p in doc["probes"] if p["name"] == "sources")
+    assert probe["status"] == "error" and "printed no log entry" in probe["error"]
+    # Our own limit is not evidence: no webhook rule judged an empty log.
+    assert not [f for f in doc["findings"] if f["id"].startswith("webhook.")]
+    assert result.code == 3
