@@ -6,8 +6,9 @@ import re
 
 from diagnose.engine.api import all_rules
 
-# `npx convex logs` without --history (or --help) tails the deployment until Ctrl-C.
-ENDLESS = re.compile(r"npx convex logs(?![^|;]*--history)(?![^|;]*--help)")
+# `npx convex logs` tails the deployment until Ctrl-C, --history N or not (the CLI's
+# src/cli/lib/logs.ts polls in a `for (;;)`): a pasted fix step bounds it with `timeout N`.
+ENDLESS = re.compile(r"(?<!timeout \d\d )(?<!timeout \d )npx convex logs(?![^|;]*--help)")
 
 
 def test_no_rule_suggests_a_command_that_never_ends() -> None:
