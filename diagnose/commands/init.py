@@ -114,7 +114,7 @@ def render(found: Detected, project: str | None) -> str:
             f"timeout = {d['run.timeout']}          # seconds for the whole run",
             "",
             "[webhooks]",
-            "# Convex logs: npx convex logs --prod --history 500 --jsonl > convex.jsonl",
+            "# Convex logs: timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl",
             '# logs = ["convex.jsonl"]',
             '# captures = ["deliveries.har"]',
             f"secret_env = {d['webhooks.secret_env']}",

@@ -251,7 +251,7 @@ def _failure(stderr: list[str], code: int, where: Deployment) -> SourceFailure:
         SOURCE,
         FailureKind.BAD_ANSWER,
         f"the CLI exited {code}: {said or 'no message'}",
-        "run `npx convex logs --history 10` in the project to see the error",
+        "run `timeout 20 npx convex logs --history 10` in the project to see the error",
     )
 
 

@@ -124,7 +124,7 @@ def checked(lines: int, bad: int, records: int, since: Any, until: Any) -> Check
     window = f"{iso(since) if since else 'the start'} .. {iso(until)}"
     detail = f"{lines} lines read, {bad} skipped as unreadable; {records} records in {window}"
     if not lines:
-        hint = "the log is empty: give npx convex logs --prod --history 500 --jsonl > convex.jsonl"
+        hint = "the log is empty: give timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl"
     elif bad >= lines:
         hint = "no line is a Convex log line: give the output of npx convex logs (text or --jsonl)"
     else:

@@ -20,7 +20,7 @@ from diagnose.sources.plans import Live
 from diagnose.timeparse import iso
 
 NOTHING_TO_READ = (
-    "nothing to read: give --log FILE (npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
+    "nothing to read: give --log FILE (timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl), "
     "--capture FILE (HAR or JSON lines) or --endpoint URL"
 )
 
