@@ -384,6 +384,18 @@ def github_failed_run(
 # {"code": 10000, "message": "Authentication error"}; the rate limit is 429 with Retry-After.
 
 CF_AUTH_ERROR = {"code": 10000, "message": "Authentication error"}
+CF_PROJECT_NOT_FOUND = {
+    "success": False,
+    "errors": [
+        {
+            "code": 8000007,
+            "message": "Project not found. The specified project name does not match any of "
+            "your existing projects.",
+        }
+    ],
+    "messages": [],
+    "result": None,
+}
 
 
 @dataclass
@@ -397,7 +409,8 @@ class CloudflareState:
     )
     ssl: str = "strict"
     always_use_https: str = "on"
-    projects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    projects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # name -> domains
+    env_vars: dict[str, dict[str, str]] = field(default_factory=dict)  # environment -> name: value
     forbidden: tuple[str, ...] = ()  # path parts the token lacks the permission for
     rate_limited: bool = False
     requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -451,6 +464,15 @@ class CloudflareHandler(_Quiet):
                 "modified_on": "2026-11-01T09:00:00.000000Z",
             }
             _send(self, 200, _envelope(setting))
+        elif len(segs) == 5 and segs[0] == "accounts" and segs[2:4] == ["pages", "projects"]:
+            if segs[1] != state.account_id or segs[4] not in state.projects:
+                _send(self, 404, CF_PROJECT_NOT_FOUND)
+                return
+            configs = {
+                env: {"env_vars": {k: {"type": "plain_text", "value": v} for k, v in names.items()}}
+                for env, names in state.env_vars.items()
+            }
+            _send(self, 200, _envelope({"name": segs[4], "deployment_configs": configs}))
         elif (
             len(segs) == 6
             and segs[0] == "accounts"
@@ -458,21 +480,7 @@ class CloudflareHandler(_Quiet):
             and segs[5] == "domains"
         ):
             if segs[1] != state.account_id or segs[4] not in state.projects:
-                _send(
-                    self,
-                    404,
-                    {
-                        "success": False,
-                        "errors": [
-                            {
-                                "code": 8000007,
-                                "message": "Project not found. The specified project name does not match any of your existing projects.",
-                            }
-                        ],
-                        "messages": [],
-                        "result": None,
-                    },
-                )
+                _send(self, 404, CF_PROJECT_NOT_FOUND)
                 return
             domains = state.projects[segs[4]]
             _send(self, 200, _envelope(domains, count=len(domains)))

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
-from diagnose.sources.base import FailureKind
+from diagnose.sources.base import FailureKind, Fetched
 from diagnose.sources.http import Api, get_json
 
 SOURCE = "cloudflare"
@@ -150,3 +150,46 @@ class CloudflareProbe:
                 count, "settings and domains", "; ".join(lines) + f" from {api.host}"
             ).to_json(),
         )
+
+
+def pages_env_names(
+    base_url: str,
+    token: str,
+    account: str,
+    project: str,
+    max_bytes: int,
+    deadline: float,
+    request_timeout: float,
+) -> tuple[dict[str, list[str]], Fetched]:
+    """The Pages project's env var names per environment (production, preview); values dropped.
+
+    GET /accounts/A/pages/projects/P: `deployment_configs.<env>.env_vars` maps each name to
+    `{"type": "plain_text" | "secret_text", "value"}` (cloudflare-typescript, pages/projects).
+    """
+    fix = f"give the token {NEEDS['pages']} (dash.cloudflare.com > My Profile > API Tokens > edit)"
+    api = Api(
+        SOURCE,
+        base_url,
+        {"authorization": f"Bearer {token}"},
+        {FailureKind.AUTH: fix, FailureKind.FORBIDDEN: fix},
+        max_bytes,
+        deadline,
+        request_timeout,
+    )
+    t0 = time.monotonic()
+    project_doc = result(api, f"/accounts/{account}/pages/projects/{project}") or {}
+    configs = project_doc.get("deployment_configs") if isinstance(project_doc, dict) else None
+    names: dict[str, list[str]] = {}
+    for env in ("production", "preview"):
+        conf = (configs or {}).get(env) if isinstance(configs, dict) else None
+        env_vars = conf.get("env_vars") if isinstance(conf, dict) else None
+        names[env] = sorted(str(k) for k in (env_vars or {}) if isinstance(env_vars, dict))
+    count = sum(len(v) for v in names.values())
+    return names, Fetched(
+        SOURCE,
+        api.host,
+        "Pages env var names",
+        count,
+        window=f"project {project}",
+        seconds=time.monotonic() - t0,
+    )

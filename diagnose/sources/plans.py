@@ -27,6 +27,7 @@ class Live:
     options: dict[str, Any] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     target: str = "live sources"
+    names: dict[str, list[str]] = field(default_factory=dict)  # label -> env names a source set
 
     def any(self) -> bool:
         """Whether any source will be read."""
@@ -163,13 +164,15 @@ def ssl(common: Common, domain: str) -> Live:
 
 
 def env(common: Common, project: str | None) -> Live:
-    """GitHub's secret and variable names against what the workflows use, when a token is set."""
+    """GitHub's secret and variable names against what the workflows use, and the Cloudflare
+    Pages project's env var names (in `names`, for the env family's sources), when tokens are set."""
     from diagnose.sources import github
 
     opts = options(common)
     secret = None if opts.offline else github.token()
+    pages = None if opts.offline else _pages_names(common, opts)
     if secret is None:
-        return Live()
+        return pages or Live()
     folder = Path(project or opts.convex_project)
     settings: dict[str, Any] = {
         "github_api_url": opts.github_api_url,
@@ -179,4 +182,42 @@ def env(common: Common, project: str | None) -> Live:
         "sources_max_bytes": opts.max_bytes,
         "sources_max_pages": opts.max_pages,
     }
-    return Live((), ("github_names",), settings, (secret,), f"GitHub {settings['github_repo']}")
+    live = Live((), ("github_names",), settings, (secret,), f"GitHub {settings['github_repo']}")
+    if pages is None:
+        return live
+    merged = {**live.options, **pages.options}
+    return Live(
+        (),
+        (*live.probes, *pages.probes),
+        merged,
+        (*live.secrets, *pages.secrets),
+        live.target,
+        pages.names,
+    )
+
+
+def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
+    """The Pages project's env var names, fetched now (the env family reads them as a source)."""
+    from diagnose.sources import cloudflare
+
+    token = os.environ.get("CLOUDFLARE_API_TOKEN")
+    account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
+    project = opts.cloudflare_pages_project or common.config.get("service", "pages_project")
+    if not (token and account and project):
+        return None
+    read: dict[str, Any] = {}
+
+    def fetch() -> Any:
+        return cloudflare.pages_env_names(
+            opts.cloudflare_api_url,
+            token,
+            str(account),
+            str(project),
+            opts.max_bytes,
+            time.monotonic() + common.timeout,
+            common.request_timeout,
+        )
+
+    found = _record(read, "cloudflare.pages_env", fetch)
+    names = {f"Cloudflare Pages {project} ({env})": v for env, v in (found or {}).items()}
+    return Live((), ("sources",), {"sources_read": read}, (token,), f"Pages {project}", names)

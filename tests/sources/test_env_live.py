@@ -89,3 +89,25 @@ def test_a_token_without_secrets_read_is_evidence_with_its_fix(
     probe = next(p for p in doc["probes"] if p["name"] == "github_names")
     assert probe["status"] == "error" and "Secrets: read" in probe["error"]
     assert any(i["id"] == "env.github-secret-missing" for i in doc["inconclusive"])
+
+
+def test_cloudflare_pages_env_names_count_as_set_for_the_build(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    cf = vendor_apis.CloudflareState(
+        projects={"dashtray": []},
+        env_vars={"production": {"VITE_CONVEX_URL": "https://happy-otter-123.convex.cloud"}},
+    )
+    with vendor_apis.cloudflare_api(cf) as url:
+        config = tmp_path / "diagnose.toml"
+        config.write_text(
+            f'[sources]\ncloudflare_api_url = "{url}"\ncloudflare_account_id = "{cf.account_id}"\n'
+            'cloudflare_pages_project = "dashtray"\n'
+        )
+        env = {**clean_env, "CLOUDFLARE_API_TOKEN": cf.token}
+        result = _run(env, config, "--project", str(PROJECT))
+    doc = result.json()
+    record = doc["facts"]["source.cloudflare.pages_env"]
+    assert record["status"] == "ok" and record["count"] == 1
+    assert "happy-otter-123.convex.cloud" not in result.stdout  # names only
+    assert any(p.endswith("/pages/projects/dashtray") for p, _ in cf.requests)

@@ -8,6 +8,7 @@ FAMILY = Family(
     probes={
         "envvars": "diagnose.families.env.probe:EnvVarsProbe",
         "github_names": "diagnose.sources.github:GitHubNamesProbe",  # live source
+        "sources": "diagnose.sources.record:SourcesProbe",  # what the live sources read
     },
     options="diagnose.families.env.options:EnvOptions",
     plan="diagnose.families.env.plan:plan",

@@ -14,6 +14,7 @@ from diagnose.families.env.check import (
     source_from_text,
     workflow_sources,
 )
+from diagnose.families.env.dotenv import Entry
 from diagnose.families.env.formats import Visibility, classify
 from diagnose.families.env.options import EnvOptions
 from diagnose.families.env.scan import Scope
@@ -89,7 +90,11 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
     if root is not None and not root.is_dir():
         raise BadInput(f"--project {opts.project}: not a folder")
     sources = env_sources(root, opts.convex_env, opts.env_files)
-    live = live_sources.env(common, opts.project)  # GitHub's secret names (diagnose/sources)
+    live = live_sources.env(common, opts.project)  # GitHub, Cloudflare Pages (diagnose/sources)
+    for label, names in live.names.items():  # Pages env var names: names set for the build
+        sources.append(
+            Source(label, Scope.BUILD, "production" in label, [Entry(n, None, 0) for n in names])
+        )
     if not sources and not live.any():
         if required and root is not None:
             raise BadInput(
