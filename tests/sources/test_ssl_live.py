@@ -144,3 +144,14 @@ def test_offline_asks_no_cloudflare(
     state, config = cloudflare
     run(capsys, lab, config, "--offline")
     assert state.requests == []
+
+
+def test_a_rate_limit_says_when_to_retry(
+    capsys: pytest.CaptureFixture[str], lab: Any, cloudflare: Any
+) -> None:
+    state, config = cloudflare
+    state.rate_limited = True
+    _, doc, _ = run(capsys, lab, config)
+    probe = next(p for p in doc["probes"] if p["name"] == "cloudflare")
+    assert probe["status"] == "error"
+    assert "429" in probe["error"] and "retry after 60" in probe["error"]
