@@ -205,6 +205,84 @@ class Inconclusive:
         return {"id": self.id, "reason": self.reason}
 
 
+class ItemState(StrEnum):
+    """Where a checklist item stands: checked and passed, failed, or not shown either way."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+    @property
+    def mark(self) -> str:
+        """Return the task-list box: [x] pass, [ ] fail, [?] inconclusive."""
+        return {"pass": "[x]", "fail": "[ ]", "inconclusive": "[?]"}[self.value]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a checklist: the rule that decides it, its state, and what shows it."""
+
+    id: str
+    item: str
+    state: ItemState
+    evidence: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the JSON form."""
+        return {
+            "id": self.id,
+            "item": self.item,
+            "state": self.state.value,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChecklistItem:
+        """Build from the JSON form; raises KeyError/ValueError on a malformed one."""
+        return cls(
+            id=str(data["id"]),
+            item=str(data.get("item", "")),
+            state=ItemState(data["state"]),
+            evidence=str(data.get("evidence", "")),
+        )
+
+
+@dataclass(frozen=True)
+class ChecklistPlan:
+    """Which checklist a run shows: its title and the rules that decide its items, in order."""
+
+    title: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A run's checklist (the runbook's pre- or post-deploy list), one state per item."""
+
+    title: str
+    items: tuple[ChecklistItem, ...]
+
+    @property
+    def headline(self) -> str:
+        """Return "<title>: N pass, N fail, N inconclusive"."""
+        counts = ", ".join(
+            f"{sum(1 for i in self.items if i.state is s)} {s.value}" for s in ItemState
+        )
+        return f"{self.title}: {counts}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"title": self.title, "items": [i.to_json() for i in self.items]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Checklist:
+        """Build from the JSON form; raises KeyError/ValueError/TypeError on a malformed one."""
+        return cls(
+            title=str(data.get("title", "")),
+            items=tuple(ChecklistItem.from_json(i) for i in data.get("items") or ()),
+        )
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     """The result of one run: ranked findings, what could not be judged, and the facts behind it."""
@@ -220,6 +298,7 @@ class Diagnosis:
     factset: FactSet
     tool_version: str = ""
     notes: tuple[str, ...] = field(default=())
+    checklist: Checklist | None = None  # the checklist commands' items, judged by their rules
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form described by docs/schema/diagnosis.schema.json."""
@@ -237,6 +316,7 @@ class Diagnosis:
             "inconclusive": [i.to_json() for i in self.inconclusive],
             "quiet": list(self.quiet),
             "notes": list(self.notes),
+            "checklist": self.checklist.to_json() if self.checklist else None,
             "probes": [p.to_json() for p in self.factset.probes],
             "facts": dict(self.factset.facts),
         }
@@ -271,4 +351,5 @@ class Diagnosis:
             factset=factset,
             tool_version=str((data.get("tool") or {}).get("version", "")),
             notes=tuple(str(n) for n in data.get("notes") or ()),
+            checklist=Checklist.from_json(data["checklist"]) if data.get("checklist") else None,
         )

@@ -10,13 +10,14 @@ from typing import Any
 
 from diagnose import __version__
 from diagnose.coverage import blind_spots, summary
+from diagnose.engine.checklist import build_checklist
 from diagnose.engine.run import run_probes
 from diagnose.families import PROBES, catalog, families, load, make_probe, probe_class
 from diagnose.family import Plan
-from diagnose.model import Diagnosis, FactSet
+from diagnose.model import ChecklistPlan, Diagnosis, FactSet
 from diagnose.paths import builtin_rules_dir
 from diagnose.probe import ProbeContext
-from diagnose.rules.evaluate import evaluate, overall_status
+from diagnose.rules.evaluate import evaluate, fact_getter, overall_status
 from diagnose.rules.load import Rule, load_rules
 from diagnose.settings import Common, invocation
 from diagnose.timeparse import iso
@@ -32,8 +33,10 @@ def judge(
     rules: Sequence[Rule],
     started: datetime | None = None,
     notes: Sequence[str] = (),
+    checklist: ChecklistPlan | None = None,
 ) -> Diagnosis:
-    """Evaluate rules on facts (live or replayed) into a Diagnosis; notes are shown as they are."""
+    """Evaluate rules on facts (live or replayed) into a Diagnosis; notes are shown as they are;
+    with a checklist plan, its items are marked from the same verdicts."""
     findings, inconclusive, quiet, _ = evaluate(rules, factset, catalog())
     started = started or datetime.now(UTC)
     described = [
@@ -58,6 +61,11 @@ def judge(
         factset=factset,
         tool_version=__version__,
         notes=(*described, *notes),
+        checklist=None
+        if checklist is None
+        else build_checklist(
+            checklist, rules, findings, inconclusive, quiet, fact_getter(factset, catalog())
+        ),
     )
 
 
@@ -118,9 +126,14 @@ def gather_facts(
 
 
 def run_plans(
-    common: Common, command: str, plans: Sequence[Plan], rules: Sequence[Rule]
+    common: Common,
+    command: str,
+    plans: Sequence[Plan],
+    rules: Sequence[Rule],
+    checklist: ChecklistPlan | None = None,
 ) -> Diagnosis:
-    """Run every plan's probes at once under the one deadline and judge the merged facts."""
+    """Run every plan's probes at once under the one deadline and judge the merged facts (and
+    mark the checklist's items, when the run shows one)."""
     options: dict[str, Any] = {}
     for plan in plans:
         options.update(plan.options)
@@ -131,7 +144,7 @@ def run_plans(
     started = datetime.now(UTC)
     secrets = tuple(v for p in plans for v in p.secrets)
     factset = gather_facts(common, command, target, probes, options, secrets=secrets)
-    return judge(factset, rules, started)
+    return judge(factset, rules, started, checklist=checklist)
 
 
 def plans_from_config(common: Common, window: Mapping[str, Any]) -> list[Plan]:

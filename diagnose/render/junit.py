@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from diagnose.model import Diagnosis, Finding
+from diagnose.model import Diagnosis, Finding, ItemState
 from diagnose.rules.load import Rule
 
 
 def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
-    """Return a JUnit XML document: failures for findings, errors for inconclusive rules."""
+    """Return a JUnit XML document: failures for findings, errors for inconclusive rules,
+    skipped for a checklist item whose quiet rule proved nothing."""
     titles = {r.id: r.title for r in rules}
+    unconfirmed = {
+        i.id: i.evidence
+        for i in (diagnosis.checklist.items if diagnosis.checklist else ())
+        if i.state is ItemState.INCONCLUSIVE
+    }
     fired: list[Finding] = []
     for f in diagnosis.findings:
         fired.append(f)
@@ -39,9 +45,11 @@ def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
         )
         ET.SubElement(case, "error", message=item.reason, type="inconclusive")
     for rid in diagnosis.quiet:
-        ET.SubElement(
+        case = ET.SubElement(
             suite, "testcase", classname=rid.split(".")[0], name=f"{rid}: {titles.get(rid, '')}"
         )
+        if rid in unconfirmed:
+            ET.SubElement(case, "skipped", message=unconfirmed[rid])
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -29,13 +29,14 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
         f"{len(d.findings)} finding(s), {len(d.inconclusive)} inconclusive, {len(d.quiet)} quiet.",
         "",
     ]
-    # Checklist items ("[x] ...") become a task list; other notes (sparklines, tables) keep their
-    # spacing in a text block.
-    items = [n for n in d.notes if n[:4] in ("[x] ", "[ ] ", "[?] ")]
-    if other := [n for n in d.notes if n not in items]:
-        out += ["```text", *other, "```", ""]
-    if items:
-        out += [f"- {n[:4]}{_text(n[4:])}" for n in items] + [""]
+    if d.checklist is not None:
+        # A task list: GitHub shows [x] and [ ] as boxes; [?] stays as written.
+        out += [_text(d.checklist.headline), ""]
+        out += [f"- {i.state.mark} {_text(f'{i.item}: {i.evidence}')}" for i in d.checklist.items]
+        out.append("")
+    if d.notes:
+        # Notes (sparklines, tables) keep their spacing in a text block.
+        out += ["```text", *d.notes, "```", ""]
     if d.findings:
         out += ["| # | Severity | Rule | What | Explains |", "|---|---|---|---|---|"]
         for f in d.findings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from diagnose.model import Diagnosis, Finding, Status
+from diagnose.model import Checklist, Diagnosis, Finding, Status
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -13,6 +13,9 @@ _COLORS = {
     "ok": "\033[1;32m",
     "unknown": "\033[1;35m",
     "dim": "\033[2m",
+    "pass": "\033[1;32m",
+    "fail": "\033[1;31m",
+    "inconclusive": "\033[1;35m",
     "bold": "\033[1m",
 }
 _RESET = "\033[0m"
@@ -39,6 +42,8 @@ def render_text(diagnosis: Diagnosis, *, color: bool = False, verbose: bool = Fa
     lines.append(f"{head}: {verdict} ({summary})")
     if d.status is Status.OK and not d.findings:
         lines.append(f"  {len(d.quiet)} checks passed.")
+    if d.checklist is not None:
+        lines.extend(_checklist(d.checklist, paint))
     for note in d.notes:
         lines.append(f"  note: {note}")
     for finding in d.findings:
@@ -61,6 +66,17 @@ def render_text(diagnosis: Diagnosis, *, color: bool = False, verbose: bool = Fa
     )
     lines.append(paint(f"probes: {probes or 'none (replayed facts)'}", "dim"))
     return "\n".join(lines) + "\n"
+
+
+def _checklist(checklist: Checklist, paint: Callable[[str, str], str]) -> list[str]:
+    """The headline, then one line per item: its mark, its label, what shows it."""
+    return [
+        f"  {checklist.headline}",
+        *(
+            f"  {paint(i.state.mark, i.state.value)} {i.item}: {i.evidence}"
+            for i in checklist.items
+        ),
+    ]
 
 
 def _finding(f: Finding, paint: Callable[[str, str], str]) -> list[str]:

@@ -95,7 +95,8 @@ def _bound_names(name: str, bound: Bound) -> list[str]:
 
 
 def render_template(template: str, get: Any, bound: Mapping[str, str] | None = None) -> str:
-    """Fill `{fact.name}` / `{fact.name|if unset}`; no attribute access (safe for user rules).
+    """Fill `{fact.name}`, `{fact.name:format}`, `{...|if unset}`; no attribute access (safe for
+    user rules).
 
     `bound` maps a quantifier's variable to the subject that fired: `{$check}` is that subject,
     `{smoke.$check.url}` its fact; a variable nothing bound shows the `|` text, else "unknown".
@@ -109,15 +110,26 @@ def render_template(template: str, get: Any, bound: Mapping[str, str] | None = N
             return bound[var[1:]]  # {$check}: the subject itself
         name = substitute(match.group(1), bound)
         if VAR_RX.search(name):
-            return "unknown" if match.group(2) is None else str(match.group(2))
+            return "unknown" if match.group(3) is None else str(match.group(3))
         value = get(name)
         if value is UNKNOWN:
             return "unknown"
-        if match.group(2) is not None and value in (None, "", [], {}):
-            return str(match.group(2))
-        return show(value)
+        if match.group(3) is not None and value in (None, "", [], {}):
+            return str(match.group(3))
+        return formatted(value, match.group(2))
 
     return TEMPLATE_RX.sub(sub, template)
+
+
+def formatted(value: Any, fmt: str | None) -> str:
+    """Show a fact value in a template format (load.FORMATS); a value of another kind as is."""
+    if fmt == "count" and (value is None or isinstance(value, list | tuple | dict)):
+        return str(len(value or ()))
+    if fmt == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.2f} %"
+    if fmt == "join" and isinstance(value, list | tuple):
+        return "; ".join(v if isinstance(v, str) else show(v) for v in value)
+    return show(value)
 
 
 def score(severity: Severity, confidence: Confidence) -> float:

@@ -10,15 +10,29 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.model import Confidence, Severity
+from diagnose.rules.checklist import ItemError, ItemSpec, parse_item
 from diagnose.rules.conditions import VAR_RX, Condition, ConditionError, parse, substitute
 
 ID_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
-# {fact.name}, or {fact.name|text shown when it is unset}; {{ and }} are literal braces. Under an
-# `each: check` quantifier, {smoke.$check.url} is the fact of the subject that fired, {$check} its name.
-TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.$\-]+)(?:\|([^{}]*))?\}")
+# {fact.name}, {fact.name:format}, each with |text shown when it is unset; {{ and }} are literal
+# braces. Groups: 1 the name, 2 the format, 3 the text. Under an `each: check` quantifier,
+# {smoke.$check.url} is the fact of the subject that fired, {$check} its name.
+TEMPLATE_RX = re.compile(r"\{\{|\}\}|\{([a-zA-Z0-9_.$\-]+)(?::([a-z]+))?(?:\|([^{}]*))?\}")
+# count: the length of a list (0 when unset); percent: a share as "1.25 %"; join: a list's items
+# as text, "; " between them.
+FORMATS = ("count", "percent", "join")
 
 REQUIRED_KEYS = ("title", "severity", "confidence", "when", "message", "remediation")
-OPTIONAL_KEYS = ("id", "description", "evidence", "explains", "commands", "references", "tags")
+OPTIONAL_KEYS = (
+    "id",
+    "description",
+    "evidence",
+    "explains",
+    "commands",
+    "references",
+    "tags",
+    "checklist",
+)
 # A rule's cases sit beside it (rules/tls/weak-key.test.yaml): such a file is not a rule.
 CASE_SUFFIX = ".test.yaml"
 LIST_KEYS = ("evidence", "explains", "remediation", "commands", "references", "tags")
@@ -42,6 +56,7 @@ class Rule:
     commands: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    checklist: ItemSpec | None = None  # the checklist line this rule decides, if any
 
     @property
     def family(self) -> str:
@@ -49,19 +64,40 @@ class Rule:
         return self.id.split(".", 1)[0]
 
     def facts(self) -> set[str]:
-        """Return every fact name the rule reads: condition, message and evidence.
+        """Return every fact name the rule reads: condition, message, evidence, checklist item.
 
         A name with a quantifier's `$var` counts once per subject; `{$var}` alone is no fact.
         """
         names = self.placeholders() | set(self.evidence)
-        return self.when.facts() | {
-            name for raw in names if not _is_var(raw) for name in expand(raw, self.when)
-        }
+        item = (
+            template_facts(self.checklist.templates()) | self.checklist.condition_facts()
+            if self.checklist
+            else set()
+        )
+        return (
+            self.when.facts()
+            | {name for raw in names if not _is_var(raw) for name in expand(raw, self.when)}
+            | item
+        )
 
     def placeholders(self) -> set[str]:
         """Return the names quoted in the message, remediation and commands, as written."""
-        templated = [self.message, *self.remediation, *self.commands]
-        return {m.group(1) for text in templated for m in TEMPLATE_RX.finditer(text) if m.group(1)}
+        return template_facts([self.message, *self.remediation, *self.commands])
+
+
+def template_facts(texts: Iterable[str]) -> set[str]:
+    """Return the names that templates quote, as written."""
+    return {m.group(1) for text in texts for m in TEMPLATE_RX.finditer(text) if m.group(1)}
+
+
+def template_problem(text: str) -> str | None:
+    """Return what is wrong with a template (a stray brace, an unknown format), if anything."""
+    if left := _stray_brace(text):
+        return f"unbalanced {left!r} (write {{{{ or }}}} for a brace)"
+    for m in TEMPLATE_RX.finditer(text):
+        if m.group(2) and m.group(2) not in FORMATS:
+            return f"unknown format {m.group(2)!r} (known: {', '.join(FORMATS)})"
+    return None
 
 
 def _is_var(name: str) -> bool:
@@ -247,11 +283,17 @@ def _check(
         value = doc.get(key)
         texts: list[Any] = value if isinstance(value, list) else [value]
         for text in texts:
-            if isinstance(text, str) and (left := _stray_brace(text)):
-                bad(
-                    _line(doc, key),
-                    f"{key!r}: unbalanced {left!r} (write {{{{ or }}}} for a brace)",
-                )
+            if isinstance(text, str) and (problem := template_problem(text)):
+                bad(_line(doc, key), f"{key!r}: {problem}")
+    if "checklist" in doc:
+        try:
+            item = parse_item(doc["checklist"])
+        except ItemError as exc:
+            bad(_line(doc, "checklist"), f"checklist.{exc.path}: {exc}" if exc.path else str(exc))
+        else:
+            for text in item.templates():
+                if problem := template_problem(text):
+                    bad(_line(doc, "checklist"), f"'checklist': {problem}")
     if "when" in doc:
         try:
             parse(doc["when"])
@@ -326,8 +368,9 @@ def _build(path: Path, root: Path, doc: Mapping[str, Any]) -> Rule | None:
             commands=tuple(doc.get("commands", ())),
             references=tuple(doc.get("references", ())),
             tags=tuple(doc.get("tags", ())),
+            checklist=parse_item(doc["checklist"]) if "checklist" in doc else None,
         )
-    except (KeyError, ValueError, ConditionError):
+    except (KeyError, ValueError, ConditionError, ItemError):
         return None
 
 

@@ -3,6 +3,7 @@ monitoring checklist items that live in Convex logs (crons, syncs, email, rate l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +18,7 @@ def _pre_names() -> frozenset[str]:
     from diagnose.families.deploy.window import WINDOW_FACTS
 
     return frozenset(
-        {"checklist.pre_deploy", "checklist.convex.checked", "checklist.items"}
+        {"checklist.pre_deploy", "checklist.convex.checked"}
         | {f"checklist.window.{n}" for n in WINDOW_FACTS}
         | {f"checklist.convex.{n}" for n in CONVEX}
     )
@@ -28,7 +29,6 @@ def _post_names() -> frozenset[str]:
 
     return frozenset(
         {"checklist.post_deploy", "checklist.project.checked", "checklist.logs.given"}
-        | {"checklist.items"}  # put by the command after judging: each item's state and evidence
         | {"checklist.rate_limit.configured", "checklist.rate_limit.where"}
         | {f"checklist.{n}" for n in ACTIVITY_FACTS}
     )
@@ -70,6 +70,17 @@ class PostDeployProbe:
 
     name: ClassVar[str] = "checklist_post"
     provides: ClassVar[frozenset[str]] = _post_names()
+
+    @staticmethod
+    def describe(facts: Mapping[str, Any]) -> list[str]:
+        """Name the last recorded deployment, or say how to record one (shown as a note)."""
+        if not facts.get("deploy.recorded"):
+            return ["no deployment recorded: run 'diagnose deploy record --version V --commit SHA'"]
+        return [
+            f"last deployment: {facts.get('deploy.last.version')} (commit "
+            f"{facts.get('deploy.last.commit')}) at {facts.get('deploy.last.at')}, "
+            f"{facts.get('deploy.last.ago')} ago"
+        ]
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the logs inside --since..--now; read convex/crons.ts and the limiter from --project."""

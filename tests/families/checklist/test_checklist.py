@@ -22,7 +22,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def _items(doc: dict[str, Any]) -> dict[str, str]:
-    return {i["id"]: i["state"] for i in doc["facts"]["checklist.items"]}
+    return {i["id"]: i["state"] for i in doc["checklist"]["items"]}
 
 
 def _post(env: dict[str, str], *args: str) -> Any:
@@ -40,7 +40,8 @@ def test_post_deploy_healthy_logs(env: dict[str, str]) -> None:
         assert items[f"checklist.{rule}"] == "pass", items
     # No --url: the smoke item is not claimed as passed.
     assert items["checklist.smoke-tests"] == "inconclusive"
-    assert doc["notes"][0].startswith("Post-deploy checklist (runbook): ")
+    assert doc["checklist"]["title"] == "Post-deploy checklist (runbook)"
+    assert "checklist.items" not in doc["facts"]  # the engine's output, not a fact
 
 
 @pytest.mark.lab

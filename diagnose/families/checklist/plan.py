@@ -1,0 +1,114 @@
+"""What each checklist runs: its probes and their options, and the rules that mark its items."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from diagnose.errors import BadInput
+from diagnose.family import Plan
+from diagnose.model import ChecklistPlan
+from diagnose.settings import Common
+
+# The runbook's order. Each item is the rule that fails it; its wording is the rule's
+# `checklist:` block (rules/checklist/*.yaml), so `rules lint` checks every fact it names.
+PRE_DEPLOY = ChecklistPlan(
+    "Pre-deploy checklist (runbook)",
+    (
+        "checklist.env-configured",
+        "checklist.build-config",
+        "checklist.convex-deploy-prod",
+        "checklist.convex-deploy-key",
+        "checklist.deploy-window",
+    ),
+)
+POST_DEPLOY = ChecklistPlan(
+    "Post-deploy checklist (runbook)",
+    (
+        "checklist.smoke-tests",
+        "checklist.error-rate",
+        "checklist.p95",
+        "checklist.webhooks-processing",
+        "checklist.crons",
+        "checklist.integration-syncs",
+        "checklist.email",
+        "checklist.rate-limiting",
+    ),
+)
+
+
+def pre_deploy(project: str | None, sources: Sequence[Any], tz: str | None) -> Plan:
+    """Env (when there are sources), build settings (with --project), window, deploy command."""
+    probes = ("checklist_pre", *(["envvars"] if sources else []), *(["project"] if project else []))
+    options: dict[str, Any] = {
+        "project_dir": project,
+        "sources": list(sources),
+        "extra_required": {},
+        "tz": tz,
+    }
+    target = project or "(no project: window and deploy command only)"
+    return Plan("checklist", target, probes, options)
+
+
+def post_deploy(
+    common: Common,
+    url: str | None,
+    convex_url: str | None,
+    logs: Sequence[str],
+    since: datetime | None,
+    project: str | None,
+    sample: int,
+) -> Plan:
+    """Smoke and a live sample (with --url), the request and Convex logs, the project's crons."""
+    from diagnose.budgets import resolve
+    from diagnose.families.latency.options import LatencyOptions
+    from diagnose.families.webhooks.options import WebhooksOptions
+    from diagnose.options import resolve as resolve_options
+
+    configured = dict(common.config.data.get("budgets", {}))
+    latency = resolve_options(LatencyOptions, common.config)
+    webhooks = resolve_options(WebhooksOptions, common.config)
+    convex_logs = [p for p in logs if is_convex(p)]
+    probes = [
+        "checklist_post",
+        "latency_budget",
+        *(["smoke"] if url else []),
+        *(["latency_sample"] if url and sample else []),
+        *(["latency_logs"] if logs else []),
+        *(["webhook_logs"] if convex_logs else []),
+    ]
+    options = {
+        "url": url,
+        "convex_url": convex_url,
+        "request_timeout": common.config.get("run", "request_timeout", 10.0),
+        "latency_urls": [url] if url and sample else [],
+        "latency_n": sample,
+        "latency_concurrency": latency.concurrency,
+        "latency_warmup": latency.warmup,
+        "latency_logs": list(logs),
+        "logs": convex_logs,  # the webhook and checklist readers take Convex logs only
+        "function_match": webhooks.function_match,
+        "log_format": webhooks.log_format,
+        "since": since,
+        "until": common.now,
+        "budgets": resolve(configured),
+        "budget_source": str(common.config.path) if configured else "runbook",
+        "ca_file": common.config.get("ssl", "ca_file"),
+        "project_dir": project,
+    }
+    target = " ".join([*([url] if url else []), *logs])
+    return Plan("checklist", target, tuple(probes), options)
+
+
+def is_convex(path: str) -> bool:
+    """Return True when the file's first record is a Convex log line (not Logpush or CLF)."""
+    from diagnose.readers.logs import detect, first_line
+    from diagnose.readers.requests import RequestFormat
+
+    try:
+        line = first_line(path)
+    except (EOFError, OSError, zlib.error) as exc:  # a cut-off or fake .gz (BadGzipFile)
+        raise BadInput(f"--log {path}: cannot read: {exc}") from None
+    return line is not None and not isinstance(detect(line), RequestFormat)
