@@ -72,12 +72,17 @@ def test_healthy_logs_are_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert doc["facts"]["webhook.logs.deliveries"] == 60
 
 
-def test_no_traffic_at_all_is_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_traffic_at_all_is_an_info_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "quiet.jsonl"
     write_scenario(log, "quiet", NOW)
     code, doc = diagnose_json(["--log", str(log), "--since", "1h", "--now", iso(NOW)], capsys)
-    assert code == 0
-    assert any("no data in the window" in n for n in doc["notes"])
+    assert (code, doc["status"]) == (0, "ok")
+    [finding] = doc["findings"]
+    assert finding["id"] == "webhook.no-data" and finding["severity"] == "info"
+    assert finding["message"].startswith("No data in the window: ")
+    assert "2026" in finding["message"]  # the window's bounds, not "none"
 
 
 def test_bad_lines_are_counted_with_line_numbers(
