@@ -34,7 +34,7 @@ def run_pre(
         raise BadInput(f"--project {project}: not a folder")
     sources = env_sources(root, convex_env, env_files)
     common = make_common(params, secret_values=file_values(sources))
-    plan = plans.pre_deploy(project, sources, tz)
+    plan = plans.pre_deploy(common, project, sources, tz)
     return finish(
         run_plans(common, "checklist pre-deploy", [plan], common.rules(), plans.PRE_DEPLOY),
         common,

@@ -39,14 +39,19 @@ POST_DEPLOY = ChecklistPlan(
 )
 
 
-def pre_deploy(project: str | None, sources: Sequence[Any], tz: str | None) -> Plan:
+def pre_deploy(common: Common, project: str | None, sources: Sequence[Any], tz: str | None) -> Plan:
     """Env (when there are sources), build settings (with --project), window, deploy command."""
+    from diagnose.families.build.options import BuildOptions
+    from diagnose.options import resolve as resolve_options
+
+    build = resolve_options(BuildOptions, common.config)
     probes = ("checklist_pre", *(["envvars"] if sources else []), *(["project"] if project else []))
     options: dict[str, Any] = {
         "project_dir": project,
         "sources": list(sources),
         "extra_required": {},
         "tz": tz,
+        "node_major": build.node_major,
     }
     target = project or "(no project: window and deploy command only)"
     return Plan("checklist", target, probes, options)

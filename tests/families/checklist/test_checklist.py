@@ -187,3 +187,20 @@ def test_declared_crons() -> None:
         "sessions:cleanup": 300,
         "integrations:syncAll": 900,
     }
+
+
+@pytest.mark.lab
+def test_pre_deploy_reads_the_project(env: dict[str, str]) -> None:
+    """Every probe of the plan gets its options: the build item is judged, not a probe error."""
+    done = run_cli(
+        "checklist", "pre-deploy", "--project", str(ROOT / "fixtures" / "projects" / "complete"),
+        "--tz", "Europe/Berlin", "--now", "2026-03-11T10:00:00Z", "--format", "json", env=env,
+    )  # fmt: skip
+    assert done.code == 2, done.stdout + done.stderr
+    doc = done.json()
+    assert all(p["status"] == "ok" for p in doc["probes"]), doc["probes"]
+    items = _items(doc)
+    assert items["checklist.build-config"] == "fail"  # no lockfile committed
+    assert items["checklist.env-configured"] == "fail"  # Convex variables missing
+    assert items["checklist.convex-deploy-prod"] == "pass"
+    assert items["checklist.deploy-window"] == "pass"
