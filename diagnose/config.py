@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.errors import BadInput
+from diagnose.options import config_types, fields
 
 DEFAULT_NAME = "diagnose.toml"
 
@@ -65,8 +66,6 @@ def option_classes() -> list[type]:
 @cache
 def schema() -> dict[str, dict[str, tuple[type, ...]]]:
     """Return section -> key -> accepted types: the core sections plus every options class."""
-    from diagnose.options import config_types
-
     out = {section: dict(keys) for section, keys in CORE_SCHEMA.items()}
     for cls in option_classes():
         for dotted, types in config_types(cls).items():
@@ -78,8 +77,6 @@ def schema() -> dict[str, dict[str, tuple[type, ...]]]:
 @cache
 def settings_by_key() -> dict[str, Any]:
     """Return "section.key" -> the Setting that reads it (for ranges and docs)."""
-    from diagnose.options import fields
-
     return {s.config: s for cls in option_classes() for _, s in fields(cls) if s.config}
 
 

@@ -14,16 +14,15 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options
+from diagnose.engine.api import plans_from_config, run_plans
 from diagnose.errors import BadInput
+from diagnose.output import finish
+from diagnose.settings import make_common
+from diagnose.timeparse import parse_when
 
 
 def run_all(since: str | None, until: str | None, params: dict[str, Any]) -> int:
     """Run every enabled family at once and judge the merged facts."""
-    from diagnose.engine.api import plans_from_config, run_plans
-    from diagnose.output import finish
-    from diagnose.settings import make_common
-    from diagnose.timeparse import parse_when
-
     pre = make_common(params)
     window = {
         "since": parse_when(since, pre.now) if since is not None else None,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, run_family
+from diagnose.options import resolve
 
 
 @click.command("build")
@@ -22,7 +23,6 @@ def command(log: str | None, project: str | None, **params: Any) -> None:
     """The first causal error of a failed build log (GitHub Actions, gh, Cloudflare Pages, raw)."""
     from diagnose.families.build.options import BuildOptions
     from diagnose.families.build.plan import command_plan
-    from diagnose.options import resolve
 
     def build(common: Any) -> list[Any]:
         opts = resolve(BuildOptions, common.config, {"log": log, "project": project})

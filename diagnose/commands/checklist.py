@@ -12,8 +12,10 @@ from diagnose.commands.common import common_options
 from diagnose.engine.api import run_plans
 from diagnose.errors import BadInput
 from diagnose.families.checklist import plan as plans
+from diagnose.inputs import check_url
 from diagnose.output import finish
 from diagnose.settings import make_common
+from diagnose.timeparse import parse_when
 
 
 def run_pre(
@@ -52,9 +54,7 @@ def run_post(
 ) -> int:
     """Check the options, run the post-deploy plan, judge, write the report with its checklist."""
     from diagnose.families.build.plan import project_dir
-    from diagnose.inputs import check_url
     from diagnose.readers.window import read_path_check
-    from diagnose.timeparse import parse_when
 
     common = make_common(params)
     project = project_dir(project)

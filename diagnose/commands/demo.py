@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
+from diagnose.commands.all import run_all
 from diagnose.commands.common import common_options
-from diagnose.engine.api import gather_facts
+from diagnose.engine.api import gather_facts, judge
 from diagnose.errors import BadInput
 from diagnose.output import finish
 from diagnose.settings import make_common
@@ -68,7 +69,6 @@ def run_demo(scenario: str | None, list_: bool, params: dict[str, Any]) -> int:
 
 
 def _whole_service(scenario: str, params: dict[str, Any]) -> int:
-    from diagnose.commands.all import run_all
     from diagnose.lab.stack import SCENARIOS, start
 
     if params.get("config_path"):
@@ -86,7 +86,6 @@ def _whole_service(scenario: str, params: dict[str, Any]) -> int:
 
 
 def _smoke_only(scenario: str, params: dict[str, Any]) -> int:
-    from diagnose.engine.api import judge
     from diagnose.lab.http_app import SCENARIOS, serve
 
     common = make_common({**params, "timeout": params.get("timeout") or 3.0})

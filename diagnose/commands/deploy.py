@@ -11,12 +11,12 @@ from typing import Any
 
 import click
 
+from diagnose.config import load_config
 from diagnose.errors import BadInput
+from diagnose.timeparse import iso, parse_when
 
 
 def _config(config_path: Path | None) -> Any:
-    from diagnose.config import load_config
-
     return load_config(config_path)
 
 
@@ -33,7 +33,6 @@ def run_record(
     """Record one deployment; flags win, then the CI job's environment."""
     from diagnose.families.deploy.ci import from_env
     from diagnose.families.deploy.records import Deployment, db_path, record
-    from diagnose.timeparse import iso, parse_when
 
     ci = from_env(os.environ)
     version = version or (ci.version if ci else None)

@@ -10,6 +10,9 @@ import click
 
 from diagnose.commands.common import common_options, given, run_family
 from diagnose.errors import BadInput
+from diagnose.inputs import read_targets
+from diagnose.options import resolve
+from diagnose.settings import make_common
 
 NETWORK_OPTIONS = [
     click.option(
@@ -48,8 +51,6 @@ def domain_run(
 ) -> int:
     """What dns and ssl share: one DOMAIN, or every domain of --targets FILE in one run."""
     from diagnose.engine.batch import run_targets
-    from diagnose.inputs import read_targets
-    from diagnose.settings import make_common
 
     if bool(domain) == bool(targets):
         raise BadInput("give one DOMAIN, or --targets FILE (one domain per line), not both")
@@ -92,7 +93,6 @@ def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Resolve DOMAIN (or every domain of --targets FILE) and explain what is wrong with its DNS."""
     from diagnose.families.dns.options import DnsOptions
     from diagnose.families.dns.plan import command_plan
-    from diagnose.options import resolve
 
     mine = given(params, *DNS_OPTIONS)
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, run_family
+from diagnose.options import resolve
 
 
 @click.command("env")
@@ -33,7 +34,6 @@ def command(
     """Missing, empty, placeholder or misplaced environment variables (names only, never values)."""
     from diagnose.families.env.options import EnvOptions
     from diagnose.families.env.plan import command_plan
-    from diagnose.options import resolve
 
     mine = {"project": project, "convex_env": convex_env, "env_files": env_files}
 

@@ -10,7 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
+from diagnose.config import load_config
 from diagnose.errors import BadInput
+from diagnose.inputs import read_json_object
+from diagnose.output import write_text
+from diagnose.redact import Redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = ("critical", "warning", "info")
@@ -40,16 +44,11 @@ def _format_option(*choices: str) -> Callable[[F], F]:
 
 def _context(config_path: Path | None) -> tuple[Any, Any]:
     """Return the config and a redactor that knows its secrets."""
-    from diagnose.config import load_config
-    from diagnose.redact import Redactor
-
     config = load_config(config_path)
     return config, Redactor(config.secret_values())
 
 
 def _emit(text: str, redactor: Any) -> None:
-    from diagnose.output import write_text
-
     write_text(text if text.endswith("\n") else text + "\n", None, redactor)
 
 
@@ -180,7 +179,6 @@ def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
 def run_attach(ref: str, file: str, config_path: Path | None) -> int:
     """Attach a diagnosis saved with --format json; exit 1 if the remote send failed."""
     from diagnose.incidents.attach import attach_record, diagnosis_from_json, make_record
-    from diagnose.inputs import read_json_object
 
     config, redactor = _context(config_path)
     data = read_json_object(file, "a diagnosis")

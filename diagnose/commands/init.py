@@ -12,6 +12,8 @@ from typing import Any
 import click
 
 from diagnose.errors import BadInput
+from diagnose.options import default_of, fields
+from diagnose.settings import RunOptions
 
 _CONVEX_URL = re.compile(
     r"^\s*(?:VITE_|NEXT_PUBLIC_|PUBLIC_)?CONVEX_URL\s*=\s*[\"']?(https://[a-z0-9-]+\.convex\.(?:cloud|site))"
@@ -62,8 +64,6 @@ def _defaults() -> dict[str, Any]:
     from diagnose.budgets import Budgets
     from diagnose.families.latency.options import LatencyOptions
     from diagnose.families.webhooks.options import WebhooksOptions
-    from diagnose.options import default_of, fields
-    from diagnose.settings import RunOptions
 
     return {
         s.config: default_of(f)

@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, given, run_family
+from diagnose.options import resolve
+from diagnose.timeparse import parse_when
 
 
 @click.command("latency")
@@ -49,8 +51,6 @@ def command(urls: tuple[str, ...], since: str | None, until: str | None, **param
     """Is it slow, where, and since when: sample URLs live and/or read logs, against the budgets."""
     from diagnose.families.latency.options import LatencyOptions
     from diagnose.families.latency.plan import command_plan
-    from diagnose.options import resolve
-    from diagnose.timeparse import parse_when
 
     mine = {"urls": urls, **given(params, "n", "concurrency", "warmup", "logs", "ca_file")}
 

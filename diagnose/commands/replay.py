@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options
+from diagnose.engine.api import judge
 from diagnose.inputs import load_facts
 from diagnose.output import finish
 from diagnose.settings import make_common
@@ -15,8 +16,6 @@ from diagnose.settings import make_common
 
 def run_replay(facts_file: str, params: dict[str, Any]) -> int:
     """Load facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import judge
-
     common = make_common(params)
     factset = load_facts(facts_file)
     return finish(judge(factset, common.rules()), common)

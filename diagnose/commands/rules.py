@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
+from diagnose.engine.api import all_rules
 from diagnose.errors import BadInput
 from diagnose.families import catalog
 from diagnose.paths import builtin_rules_dir
-from diagnose.rules.load import Rule, lint, rule_files
+from diagnose.rules.load import Rule, RuleFileError, lint, load_rules, rule_files
 from diagnose.settings import make_common
 
 
@@ -78,7 +79,6 @@ def _under(path: Path, root: Path) -> bool:
 def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> int:
     """Run the fire/quiet cases of the rules in the folders; exit 1 on any failure."""
     from diagnose.rules.cases import run_all
-    from diagnose.rules.load import RuleFileError, load_rules
 
     paths = _dirs(dirs)
     try:
@@ -103,7 +103,6 @@ def test_rules(dirs: tuple[str, ...], cases_dir: str | None, verbose: bool) -> i
 
 def rule_docs(output: str | None, check_file: str | None) -> int:
     """Write the generated rule reference, or check that a file is current."""
-    from diagnose.engine.api import all_rules
     from diagnose.rules.docs import render_rule_docs
 
     text = render_rule_docs(all_rules())

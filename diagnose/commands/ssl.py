@@ -9,6 +9,7 @@ import click
 
 from diagnose.commands.common import common_options, given
 from diagnose.commands.dns import DNS_OPTIONS, domain_run, with_network_options
+from diagnose.options import resolve
 
 
 @click.command("ssl")
@@ -49,7 +50,6 @@ def command(domain: str | None, targets: str | None, **params: Any) -> None:
     from diagnose.families.dns.options import DnsOptions
     from diagnose.families.ssl.options import SslOptions
     from diagnose.families.ssl.plan import command_plan
-    from diagnose.options import resolve
 
     dns = given(params, *DNS_OPTIONS)
     mine = given(params, "port", "connect_to", "ca_file", "warn_days")

@@ -18,9 +18,14 @@ from urllib.parse import urlsplit
 import click
 
 from diagnose.commands.common import common_options, given
+from diagnose.engine.api import run_plans
 from diagnose.errors import BadInput
-from diagnose.output import finish
+from diagnose.inputs import check_url
+from diagnose.options import resolve
+from diagnose.output import finish, write_text
+from diagnose.probe import Unfinished, run_bounded
 from diagnose.settings import Common, make_common
+from diagnose.timeparse import parse_when
 
 WEBHOOK_OPTIONS = (
     "logs",
@@ -36,11 +41,8 @@ WEBHOOK_OPTIONS = (
 
 def run_webhooks(since_text: str | None, until_text: str | None, params: dict[str, Any]) -> int:
     """Gather the webhook facts, judge them, write the report; return the exit code."""
-    from diagnose.engine.api import run_plans
     from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.families.webhooks.plan import command_plan, secret_envs
-    from diagnose.options import resolve
-    from diagnose.timeparse import parse_when
 
     mine = given(params, *WEBHOOK_OPTIONS)
     pre = make_common(params)
@@ -142,9 +144,6 @@ def run_replay(
     from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.families.webhooks.plan import env_name, readable
     from diagnose.families.webhooks.signature import SecretError, sign
-    from diagnose.inputs import check_url
-    from diagnose.options import resolve
-    from diagnose.output import write_text
     from diagnose.readers.captures import read_capture
 
     pre = make_common(params)
@@ -196,7 +195,6 @@ def run_replay(
         )
         write_text(text, common.output, redactor)
         return 0
-    from diagnose.probe import Unfinished, run_bounded
 
     t0 = time.monotonic()
     # One request, bounded as a whole (a receiver that trickles its answer never trips a

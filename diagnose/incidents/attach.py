@@ -24,6 +24,9 @@ from diagnose.model import (
     Diagnosis,
 )
 from diagnose.redact import Redactor
+from diagnose.render.json_out import render_json
+from diagnose.render.markdown import render_markdown
+from diagnose.render.text import render_text
 
 
 def attachment_key(command: str, target: str) -> str:
@@ -33,10 +36,6 @@ def attachment_key(command: str, target: str) -> str:
 
 def make_record(diagnosis: Diagnosis, redactor: Redactor) -> AttachmentRecord:
     """Render a diagnosis for storage and sending, every rendering through the redactor."""
-    from diagnose.render.json_out import render_json
-    from diagnose.render.markdown import render_markdown
-    from diagnose.render.text import render_text
-
     return AttachmentRecord(
         # The instant the diagnosis describes (--now when given): what the timeline compares.
         observed_at=diagnosis.factset.now or diagnosis.started_at,

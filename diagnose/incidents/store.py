@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_data_dir
+
 from diagnose.config import Config
 from diagnose.errors import BadInput
 from diagnose.timeparse import iso
@@ -183,7 +185,6 @@ def default_path(config: Config) -> Path:
         path = Path(configured).expanduser()
         base = config.path.parent if config.path else Path.cwd()
         return path if path.is_absolute() else base / path
-    from platformdirs import user_data_dir
 
     return Path(user_data_dir("diagnose")) / DB_NAME
 

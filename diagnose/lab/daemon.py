@@ -10,11 +10,11 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from diagnose.lab.stack import start
+
 
 def main(argv: list[str]) -> None:
     """Run the lab for argv[0] (a scenario) in folder argv[1] until SIGTERM."""
-    from diagnose.lab.stack import start
-
     scenario, folder = argv[0], Path(argv[1])
     stop = threading.Event()
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from diagnose.lab.certs import DOMAIN
+from diagnose.lab.dns_server import ZONE, Mode, answer, udp_tcp_pair
+from diagnose.lab.http_app import serve
 
 HOST = DOMAIN  # in the lab zone, so that the DNS step of `diagnose ssl` finds it
 CHAIN_MB = 10
@@ -217,7 +219,6 @@ def dns_reply(wire: bytes, mode: DNSMode) -> bytes:
     """Return the hostile answer to one query (garbage keeps the id, so it passes the id check)."""
     if mode is DNSMode.GARBAGE:
         return wire[:2] + os.urandom(62)
-    from diagnose.lab.dns_server import ZONE, Mode, answer
 
     full = answer(wire, Mode.GOOD, ZONE) or wire
     # Cut inside the answer section: the header promises records the packet does not hold.
@@ -228,7 +229,6 @@ def dns_reply(wire: bytes, mode: DNSMode) -> bytes:
 def serve_dns(mode: DNSMode | str) -> Iterator[Peer]:
     """Run one hostile DNS server (UDP and TCP on one port) on 127.0.0.1 until the block ends."""
     mode = DNSMode(mode)
-    from diagnose.lab.dns_server import udp_tcp_pair
 
     udp, tcp, port = udp_tcp_pair()
     peer = Peer(mode.value, port)
@@ -265,8 +265,6 @@ def serve_dns(mode: DNSMode | str) -> Iterator[Peer]:
 
 def http_peer(scenario: str) -> AbstractContextManager[Any]:
     """Start one of http_app's hostile HTTP scenarios (trickle, huge-body, redirect-forever)."""
-    from diagnose.lab.http_app import serve
-
     if scenario not in HTTP_SCENARIOS:
         raise KeyError(scenario)
     return serve(scenario)

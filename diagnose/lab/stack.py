@@ -14,6 +14,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diagnose.lab import dns_server, http_app, tls_server, webhook_receiver
+from diagnose.lab.certs import DOMAIN
+from diagnose.paths import builtin_projects_dir
+
 # A lab secret, made up for the lab: it signs the lab's deliveries and nothing else.
 LAB_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
@@ -86,9 +90,6 @@ class RunningLab:
 @contextmanager
 def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
     """Start every lab piece for the scenario; write folder/diagnose.toml; stop all on exit."""
-    from diagnose.lab import dns_server, http_app, tls_server, webhook_receiver
-    from diagnose.lab.certs import DOMAIN
-
     plan = SCENARIOS[scenario]
     with ExitStack() as stack:
         dns = stack.enter_context(dns_server.serve_dns(dns_server.Mode.GOOD))
@@ -162,8 +163,6 @@ def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
 
 def _project(target: Path, mutation: str) -> Path:
     """Copy the sample project and break it the way the scenario says."""
-    from diagnose.paths import builtin_projects_dir
-
     shutil.copytree(builtin_projects_dir() / "complete", target)
     if mutation == "old-node-missing-env":
         package = json.loads((target / "package.json").read_text())

@@ -5,8 +5,11 @@ One decoding for every reader, so that a log saved on Windows is read, not skipp
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import io
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -134,9 +137,6 @@ def utf8_path(path: Path) -> Path:
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if (done := _COPIES.get(key)) is not None and done.exists():
         return done
-    import atexit
-    import shutil
-    import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="diagnose-utf8-"))
     atexit.register(shutil.rmtree, folder, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from diagnose import __version__
 from diagnose.model import Confidence, Severity
 from diagnose.rules.checklist import ItemError, ItemSpec, parse_item
 from diagnose.rules.conditions import VAR_RX, Condition, ConditionError, parse, substitute
@@ -479,9 +481,6 @@ def load_rules(roots: Iterable[Path], known_facts: Container[str]) -> list[Rule]
 
 def _cache_key(roots: list[Path], known_facts: Container[str]) -> str | None:
     import hashlib
-    import os
-
-    from diagnose import __version__
 
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return None
@@ -499,8 +498,6 @@ def _cache_key(roots: list[Path], known_facts: Container[str]) -> str | None:
 
 
 def _cache_path(key: str) -> Path:
-    import os
-
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "diagnose" / f"rules-{key}.pickle"
 
@@ -517,7 +514,6 @@ def _cache_read(key: str) -> list[Rule] | None:
 
 
 def _cache_write(key: str, rules: list[Rule]) -> None:
-    import os
     import pickle
 
     path = _cache_path(key)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diagnose.sources.base import FailureKind, Fetched, SourceFailure
+from diagnose.sources.http import Api, get_json
 from diagnose.sources.options import SourcesOptions
 
 SOURCE = "convex"
@@ -261,8 +262,6 @@ def _check_key(where: Deployment, deadline: float, max_bytes: int) -> None:
     `convex logs` retries a 401 quietly for minutes, so an empty history and a refused key look
     the same from outside. The key goes only to the deployment it was made for.
     """
-    from diagnose.sources.http import Api, get_json
-
     key = os.environ.get("CONVEX_SELF_HOSTED_ADMIN_KEY", "")
     api = Api(
         SOURCE,

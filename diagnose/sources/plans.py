@@ -14,6 +14,7 @@ from typing import Any
 
 from diagnose.options import resolve
 from diagnose.settings import Common
+from diagnose.sources import cloudflare, convex_cli, github
 from diagnose.sources.base import SourceFailure
 from diagnose.sources.options import SourcesOptions
 
@@ -58,8 +59,6 @@ def webhooks(
     endpoint: str | None,
 ) -> Live:
     """Convex logs through the CLI (when no --log is given) and the DodoPayments source."""
-    from diagnose.sources import convex_cli
-
     opts = options(common)
     if opts.offline:
         return Live()
@@ -114,8 +113,6 @@ def _record(live: dict[str, Any], key: str, fetch: Any) -> Any:
 
 def build(common: Common, project: str | None) -> Live:
     """The latest failed GitHub Actions run's failed job log, when no LOG is given."""
-    from diagnose.sources import github
-
     opts = options(common)
     secret = None if opts.offline else github.token()
     if secret is None:
@@ -166,8 +163,6 @@ def ssl(common: Common, domain: str) -> Live:
 def env(common: Common, project: str | None) -> Live:
     """GitHub's secret and variable names against what the workflows use, and the Cloudflare
     Pages project's env var names (in `names`, for the env family's sources), when tokens are set."""
-    from diagnose.sources import github
-
     opts = options(common)
     secret = None if opts.offline else github.token()
     pages = None if opts.offline else _pages_names(common, opts)
@@ -198,7 +193,6 @@ def env(common: Common, project: str | None) -> Live:
 
 def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
     """The Pages project's env var names, fetched now (the env family reads them as a source)."""
-    from diagnose.sources import cloudflare
 
     token = os.environ.get("CLOUDFLARE_API_TOKEN")
     account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")

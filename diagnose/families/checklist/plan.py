@@ -10,6 +10,7 @@ from typing import Any
 from diagnose.errors import BadInput
 from diagnose.family import Plan
 from diagnose.model import ChecklistPlan
+from diagnose.options import resolve as resolve_options
 from diagnose.settings import Common
 
 # The runbook's order. Each item is the rule that fails it; its wording is the rule's
@@ -42,7 +43,6 @@ POST_DEPLOY = ChecklistPlan(
 def pre_deploy(common: Common, project: str | None, sources: Sequence[Any], tz: str | None) -> Plan:
     """Env (when there are sources), build settings (with --project), window, deploy command."""
     from diagnose.families.build.options import BuildOptions
-    from diagnose.options import resolve as resolve_options
 
     build = resolve_options(BuildOptions, common.config)
     probes = ("checklist_pre", *(["envvars"] if sources else []), *(["project"] if project else []))
@@ -70,7 +70,6 @@ def post_deploy(
     from diagnose.budgets import resolve
     from diagnose.families.latency.options import LatencyOptions
     from diagnose.families.webhooks.options import WebhooksOptions
-    from diagnose.options import resolve as resolve_options
 
     configured = dict(common.config.data.get("budgets", {}))
     latency = resolve_options(LatencyOptions, common.config)

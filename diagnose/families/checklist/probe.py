@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from diagnose.families.deploy.activity import ACTIVITY_FACTS, read, summarise
+from diagnose.families.deploy.window import WINDOW_FACTS, assess, zone
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import parse_instant
 
@@ -15,8 +17,6 @@ CONVEX = ("deploy_commands", "prod_flag", "deploy_key_missing")
 
 
 def _pre_names() -> frozenset[str]:
-    from diagnose.families.deploy.window import WINDOW_FACTS
-
     return frozenset(
         {"checklist.pre_deploy", "checklist.convex.checked"}
         | {f"checklist.window.{n}" for n in WINDOW_FACTS}
@@ -25,8 +25,6 @@ def _pre_names() -> frozenset[str]:
 
 
 def _post_names() -> frozenset[str]:
-    from diagnose.families.deploy.activity import ACTIVITY_FACTS
-
     return frozenset(
         {"checklist.post_deploy", "checklist.project.checked", "checklist.logs.given"}
         | {"checklist.rate_limit.configured", "checklist.rate_limit.where"}
@@ -48,7 +46,6 @@ class PreDeployProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Assess the window in the zone given (or the local one); scan the project's commands."""
         from diagnose.families.deploy.project_scan import deploy_commands
-        from diagnose.families.deploy.window import assess, zone
 
         sink.put("checklist.pre_deploy", True)
         facts = assess(ctx.now, zone(ctx.options.get("tz")))
@@ -84,7 +81,6 @@ class PostDeployProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the logs inside --since..--now; read convex/crons.ts and the limiter from --project."""
-        from diagnose.families.deploy.activity import read, summarise
         from diagnose.families.deploy.project_scan import declared_crons, rate_limiter
 
         sink.put("checklist.post_deploy", True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,6 @@ def split(
 def _onset(kind: str, at: float | None, deployed: float) -> dict[str, Any]:
     if at is None:
         return {f"{kind}.first_at": None, f"{kind}.minutes_after": None, f"{kind}.delay": None}
-    from datetime import UTC
 
     return {
         f"{kind}.first_at": iso(datetime.fromtimestamp(at, UTC)),

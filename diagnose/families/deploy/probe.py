@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from diagnose.families.deploy.onset import ONSET_FACTS, delay_text, scannable, split
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import iso, parse_instant
 
@@ -14,8 +15,6 @@ LOG_OPTIONS = ("latency_logs", "logs")  # the --log paths of latency, webhooks, 
 
 
 def _names() -> frozenset[str]:
-    from diagnose.families.deploy.onset import ONSET_FACTS
-
     return frozenset(
         {"deploy.recorded", "deploy.rollback.target", "deploy.rollback.commit"}
         | {f"deploy.last.{n}" for n in LAST}
@@ -39,7 +38,6 @@ class DeploysProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Put the last and previous deployments, then the onset facts when logs were given."""
-        from diagnose.families.deploy.onset import delay_text, scannable, split
         from diagnose.families.deploy.records import lookup_path, read_only_recent
 
         found = read_only_recent(lookup_path(ctx.options), iso(ctx.now), 2) or []

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from diagnose.config import Config
+from diagnose.config import Config, load_config
 from diagnose.errors import BadInput
+from diagnose.incidents.store import BUSY_TIMEOUT_MS, Store, default_path
 from diagnose.timeparse import iso
 
 COMMIT_RX = re.compile(r"^[0-9a-fA-F]{4,40}$")
@@ -70,14 +71,10 @@ def check_fields(version: str, commit: str) -> None:
 
 def db_path(config: Config) -> Path:
     """Return the SQLite file: the incident log's (DIAGNOSE_INCIDENT_DB, [incident] db, data dir)."""
-    from diagnose.incidents.store import default_path
-
     return default_path(config)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    from diagnose.incidents.store import BUSY_TIMEOUT_MS, Store
-
     Store(path).close()  # creates the file and runs the migrations (the deployments table)
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     db.row_factory = sqlite3.Row
@@ -172,7 +169,6 @@ def lookup_path(options: Any) -> Path:
         return Path(str(given))
     if env := os.environ.get("DIAGNOSE_INCIDENT_DB"):
         return Path(env).expanduser()
-    from diagnose.config import load_config
 
     try:
         config = load_config(None)

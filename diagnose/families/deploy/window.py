@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from diagnose.errors import BadInput
+
 BEST_DAYS = (1, 2, 3)  # Tuesday, Wednesday, Thursday (Monday is 0)
 BEST_HOURS = (10, 14)  # from 10:00 up to (not including) 14:00
 LATE_NIGHT = (20, 7)  # 20:00 to 07:00 is "late night" for a deploy someone must watch
@@ -19,8 +21,6 @@ def zone(name: str | None) -> tzinfo:
         assert local is not None
         return local
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from diagnose.errors import BadInput
 
     try:
         return ZoneInfo(name)

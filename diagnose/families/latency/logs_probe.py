@@ -7,6 +7,12 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
+from diagnose.families.latency.logs import (
+    FACT_NAMES,
+    MAX_EXAMPLES,
+    analyse_functions,
+    analyse_requests,
+)
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.timeparse import parse_instant
 
@@ -14,8 +20,6 @@ PREFIX = "latency.logs."
 
 
 def _names() -> frozenset[str]:
-    from diagnose.families.latency.logs import FACT_NAMES
-
     return frozenset(PREFIX + n for n in FACT_NAMES) | {fact_name("latency_logs")}
 
 
@@ -35,11 +39,6 @@ class LatencyLogsProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read, filter to --since/--until, analyse; bad lines are counted, never fatal."""
         from diagnose.budgets import resolve
-        from diagnose.families.latency.logs import (
-            MAX_EXAMPLES,
-            analyse_functions,
-            analyse_requests,
-        )
         from diagnose.readers.logs import read_logs
 
         paths = [str(p) for p in ctx.options.get("latency_logs") or ()]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
+from diagnose.families.latency.sample import FACT_NAMES, Plan, facts, fit_timeout, run
 from diagnose.probe import PROBE_MARGIN_S, FactSink, ProbeContext
 
 PREFIX = "latency.sample."
@@ -15,8 +16,6 @@ RESERVE_S = 0.3
 
 
 def _names() -> frozenset[str]:
-    from diagnose.families.latency.sample import FACT_NAMES
-
     return frozenset(PREFIX + n for n in FACT_NAMES)
 
 
@@ -37,7 +36,6 @@ class LatencySampleProbe:
         """Sample every URL; a refused connection is a failed request, a request the run's own
         deadline starved or cut is not measured."""
         from diagnose.budgets import resolve
-        from diagnose.families.latency.sample import Plan, facts, fit_timeout, run
 
         urls = tuple(str(u) for u in ctx.options.get("latency_urls") or ())
         sink.put(PREFIX + "urls", list(urls))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
 import time
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache, partial
@@ -234,8 +236,6 @@ def _connect_facts(endpoints: Sequence[dict[str, Any]], sink: FactSink) -> None:
 @cache
 def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
     """Return the system's trusted roots plus those in ca_file."""
-    import warnings
-
     from cryptography import x509
 
     roots: list[x509.Certificate] = []
@@ -419,8 +419,6 @@ def _verify(
     sent: Sequence[x509.Certificate], host: str, store: Sequence[x509.Certificate], now: datetime
 ) -> str | None:
     """Validate the path with cryptography.x509.verification; return the error, None when valid."""
-    import ipaddress
-
     from cryptography.x509 import verification as v
 
     if not store:

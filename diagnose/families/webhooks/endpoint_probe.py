@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, ClassVar
 
+from diagnose.families.webhooks.captures_probe import OWN_CHECK_AGENT
+from diagnose.net.http_check import Check, send, unfinished
 from diagnose.probe import FactSink, ProbeContext, Unfinished, run_bounded
 
 FIELDS = (
@@ -28,9 +30,6 @@ class WebhookEndpointProbe:
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Send the request; what the endpoint did, including no answer, is the fact."""
         import httpx
-
-        from diagnose.families.webhooks.captures_probe import OWN_CHECK_AGENT
-        from diagnose.net.http_check import Check, send, unfinished
 
         url = ctx.options.get("endpoint")
         if not url:

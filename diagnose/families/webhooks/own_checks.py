@@ -8,6 +8,7 @@ the log summary drops header rejections logged within a few seconds of one.
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from pathlib import Path
@@ -55,7 +56,5 @@ def times() -> list[float]:
 
 def near(ts: float, checks: list[float]) -> bool:
     """Tell whether a log time is within SLACK_S of a remembered check."""
-    import bisect
-
     i = bisect.bisect_left(checks, ts - SLACK_S)
     return i < len(checks) and checks[i] <= ts + SLACK_S
