@@ -411,6 +411,8 @@ class CloudflareState:
     always_use_https: str = "on"
     projects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # name -> domains
     env_vars: dict[str, dict[str, str]] = field(default_factory=dict)  # environment -> name: value
+    deployments: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    build_logs: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # id -> [{ts, line}]
     forbidden: tuple[str, ...] = ()  # path parts the token lacks the permission for
     rate_limited: bool = False
     requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -464,6 +466,16 @@ class CloudflareHandler(_Quiet):
                 "modified_on": "2026-11-01T09:00:00.000000Z",
             }
             _send(self, 200, _envelope(setting))
+        elif len(segs) >= 6 and segs[0] == "accounts" and segs[5] == "deployments":
+            if len(segs) == 6:
+                found = [
+                    d for d in state.deployments if query.get("env") in (None, d["environment"])
+                ]
+                _send(self, 200, _envelope(found, count=len(found)))
+            else:  # .../deployments/ID/history/logs
+                data = state.build_logs.get(segs[6], [])
+                body = {"total": len(data), "includes_container_logs": True, "data": data}
+                _send(self, 200, _envelope(body))
         elif len(segs) == 5 and segs[0] == "accounts" and segs[2:4] == ["pages", "projects"]:
             if segs[1] != state.account_id or segs[4] not in state.projects:
                 _send(self, 404, CF_PROJECT_NOT_FOUND)
@@ -524,3 +536,26 @@ def pages_domain(name: str, status: str = "active", validation: str = "active") 
         "verification_data": {"status": "active" if status == "active" else "pending"},
         "zone_tag": "023e105f4ecef8ad9ca31a8372d0c353",
     }
+
+
+def pages_deployment(dep_id: str, status: str, stage: str = "build") -> dict[str, Any]:
+    """One Pages deployment, with the fields of cloudflare-typescript's Deployment that are read."""
+    return {
+        "id": dep_id,
+        "short_id": dep_id[:8],
+        "project_name": "dashtray",
+        "environment": "production",
+        "url": f"https://{dep_id[:8]}.dashtray.pages.dev",
+        "created_on": "2026-11-27T14:32:00Z",
+        "latest_stage": {"name": stage, "status": status, "started_on": "2026-11-27T14:32:16Z"},
+        "deployment_trigger": {"type": "github:push", "metadata": {"branch": "main"}},
+    }
+
+
+def pages_log(text: str) -> list[dict[str, str]]:
+    """A Pages build log as the history/logs API gives it, from a `ts<TAB>line` download."""
+    out = []
+    for raw in text.splitlines():
+        ts, _, line = raw.partition("\t")
+        out.append({"ts": ts, "line": line})
+    return out

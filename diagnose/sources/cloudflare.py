@@ -193,3 +193,52 @@ def pages_env_names(
         window=f"project {project}",
         seconds=time.monotonic() - t0,
     )
+
+
+def latest_failed_pages_build(
+    base_url: str,
+    token: str,
+    account: str,
+    project: str,
+    max_bytes: int,
+    deadline: float,
+    request_timeout: float,
+) -> tuple[str | None, Fetched]:
+    """The latest production deployment's build log when it failed (None when it did not).
+
+    GET .../pages/projects/P/deployments?env=production (newest first; `latest_stage.status`),
+    then .../deployments/ID/history/logs: `{"data": [{"ts", "line"}]}`, written as the
+    dashboard's download is, one `ts<TAB>line` a line, for the build-log reader.
+    """
+    fix = f"give the token {NEEDS['pages']} (dash.cloudflare.com > My Profile > API Tokens > edit)"
+    api = Api(
+        SOURCE,
+        base_url,
+        {"authorization": f"Bearer {token}"},
+        {FailureKind.AUTH: fix, FailureKind.FORBIDDEN: fix},
+        max_bytes,
+        deadline,
+        request_timeout,
+    )
+    t0 = time.monotonic()
+    where = f"/accounts/{account}/pages/projects/{project}/deployments"
+    deployments = result(api, where, {"env": "production"}) or []
+    latest = next((d for d in deployments if isinstance(d, dict)), None)
+    stage = (latest or {}).get("latest_stage") or {}
+    if latest is None or stage.get("status") != "failure":
+        state = f"latest {stage.get('name')} {stage.get('status')}" if latest else "no deployment"
+        return None, Fetched(
+            SOURCE, api.host, "failed Pages builds", 0, window=f"{project}: {state}"
+        )
+    logs = result(api, f"{where}/{latest.get('id')}/history/logs") or {}
+    data = logs.get("data") if isinstance(logs, dict) else None
+    lines = [f"{e.get('ts', '')}\t{e.get('line', '')}" for e in data or [] if isinstance(e, dict)]
+    return "\n".join(lines) + "\n", Fetched(
+        SOURCE,
+        api.host,
+        "log lines",
+        len(lines),
+        window=f"Pages deployment {latest.get('short_id') or latest.get('id')} of {project} "
+        f"({stage.get('name')} failed)",
+        seconds=time.monotonic() - t0,
+    )

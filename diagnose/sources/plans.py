@@ -116,7 +116,7 @@ def build(common: Common, project: str | None) -> Live:
     opts = options(common)
     secret = None if opts.offline else github.token()
     if secret is None:
-        return Live()
+        return Live() if opts.offline else _pages_build(common, opts)
     read: dict[str, Any] = {}
     repo = opts.github_repo or github.repo_of(Path(project or opts.convex_project))
     client = github.api(
@@ -215,3 +215,33 @@ def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
     found = _record(read, "cloudflare.pages_env", fetch)
     names = {f"Cloudflare Pages {project} ({env})": v for env, v in (found or {}).items()}
     return Live((), ("sources",), {"sources_read": read}, (token,), f"Pages {project}", names)
+
+
+def _pages_build(common: Common, opts: SourcesOptions) -> Live:
+    """The latest production Pages deployment's build log, when it failed (no GitHub token)."""
+    from diagnose.sources import cloudflare
+
+    token = os.environ.get("CLOUDFLARE_API_TOKEN")
+    account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
+    project = opts.cloudflare_pages_project or common.config.get("service", "pages_project")
+    if not (token and account and project):
+        return Live()
+    read: dict[str, Any] = {}
+
+    def fetch() -> Any:
+        return cloudflare.latest_failed_pages_build(
+            opts.cloudflare_api_url,
+            token,
+            str(account),
+            str(project),
+            opts.max_bytes,
+            time.monotonic() + common.timeout,
+            common.request_timeout,
+        )
+
+    log = _record(read, "cloudflare.pages_build", fetch)
+    settings: dict[str, Any] = {"sources_read": read}
+    if log is not None:
+        settings["log_text"] = log
+        settings["log_source"] = f"Cloudflare Pages {project} (latest production deployment)"
+    return Live((), ("sources",), settings, (token,), f"Cloudflare Pages {project}")

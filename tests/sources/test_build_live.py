@@ -98,3 +98,35 @@ def test_offline_reads_no_github(
     result = run_cli("build", "--config", str(config), "--offline", env=env)
     assert result.code == 3 and "nothing to read" in result.stderr
     assert state.requests == []
+
+
+PAGES_LOG = ROOT / "fixtures/build/node-version.pages.log"
+
+
+@pytest.mark.parametrize(
+    ("status", "expect"), [("failure", "build.node-version"), ("success", None)]
+)
+def test_without_github_the_latest_failed_pages_build_is_read(
+    clean_env: dict[str, str], tmp_path: Path, status: str, expect: str | None
+) -> None:
+    cf = vendor_apis.CloudflareState(projects={"dashtray": []})
+    cf.deployments = [vendor_apis.pages_deployment("f64788e9a1b2c3d4", status)]
+    cf.build_logs = {
+        "f64788e9a1b2c3d4": vendor_apis.pages_log(PAGES_LOG.read_text(encoding="utf-8-sig"))
+    }
+    with vendor_apis.cloudflare_api(cf) as url:
+        config = tmp_path / "diagnose.toml"
+        config.write_text(
+            f'[sources]\ncloudflare_api_url = "{url}"\ncloudflare_account_id = "{cf.account_id}"\n'
+            'cloudflare_pages_project = "dashtray"\n'
+        )
+        result = _run({**clean_env, "CLOUDFLARE_API_TOKEN": cf.token}, config)
+    doc = result.json()
+    ids = [f["id"] for f in doc["findings"]]
+    record = doc["facts"]["source.cloudflare.pages_build"]
+    assert record["status"] == "ok"
+    if expect:
+        assert expect in ids and doc["facts"]["build.format"] == "cloudflare-pages"
+    else:
+        # The latest production build passed: that is what was asked, and the answer.
+        assert record["count"] == 0 and not ids and "success" in record["window"]
