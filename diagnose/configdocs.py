@@ -1,15 +1,15 @@
 """docs/configuration.md, generated from the config schema: the options classes and the core keys.
 
-    python -m diagnose.configdocs [--check docs/configuration.md]
+python -m diagnose.configdocs [--check docs/configuration.md]
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from diagnose.config import CORE_DOCS, CORE_SCHEMA, option_classes, schema
+from diagnose.docgen import main
 from diagnose.options import default_of, fields
 
 HEAD = """\
@@ -104,20 +104,5 @@ def render() -> str:
     return HEAD + body + TAIL
 
 
-def main(argv: list[str]) -> int:
-    """Write the page to stdout or -o FILE; --check FILE exits 1 when the file is stale."""
-    text = render()
-    if len(argv) == 2 and argv[0] == "--check":
-        same = Path(argv[1]).read_text(encoding="utf-8") == text
-        if not same:
-            print(f"{argv[1]} is stale: run python -m diagnose.configdocs -o {argv[1]}")
-        return 0 if same else 1
-    if len(argv) == 2 and argv[0] == "-o":
-        Path(argv[1]).write_text(text, encoding="utf-8")
-        return 0
-    sys.stdout.write(text)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], render, "diagnose.configdocs"))

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from diagnose.docgen import main
 from diagnose.families import PROBES, probe_class
 from diagnose.paths import builtin_rules_dir
 
@@ -111,20 +111,5 @@ def render() -> str:
     return "".join(parts).rstrip("\n") + "\n"
 
 
-def main(argv: list[str]) -> int:
-    """Write the page to stdout or -o FILE; --check FILE exits 1 when the file is stale."""
-    text = render()
-    if len(argv) == 2 and argv[0] == "--check":
-        same = Path(argv[1]).read_text(encoding="utf-8") == text
-        if not same:
-            print(f"{argv[1]} is stale: run python -m diagnose.factdocs -o {argv[1]}")
-        return 0 if same else 1
-    if len(argv) == 2 and argv[0] == "-o":
-        Path(argv[1]).write_text(text, encoding="utf-8")
-        return 0
-    sys.stdout.write(text)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], render, "diagnose.factdocs"))
