@@ -11,6 +11,9 @@ from typing import Any, NoReturn
 
 import pytest
 
+# Every test, lab or not, may reach 127.0.0.1 and ::1 only (DNS included).
+pytest_plugins = ("tests.support.network",)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that takes the `lab` fixture starts a lab server: mark it `lab` without being told."""

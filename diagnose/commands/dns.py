@@ -83,6 +83,14 @@ DNS_OPTIONS = ("resolvers", "expect_cname", "public", "authoritative", "authorit
     help="The CNAME the name must point at, e.g. <project>.pages.dev [default: dns.expect_cname].",
 )
 @click.option(
+    "--expect-ns",
+    "expect_ns",
+    multiple=True,
+    metavar="HOST",
+    help="A nameserver the zone must be delegated to, e.g. Cloudflare's (repeatable) "
+    "[default: dns.nameservers].",
+)
+@click.option(
     "--targets",
     metavar="FILE",
     help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
@@ -94,7 +102,7 @@ def command(domain: str | None, targets: str | None, **params: Any) -> None:
     from diagnose.families.dns.options import DnsOptions
     from diagnose.families.dns.plan import command_plan
 
-    mine = given(params, *DNS_OPTIONS)
+    mine = given(params, *DNS_OPTIONS, "expect_ns")
 
     def plan_for(common: Any, name: str) -> Any:
         return command_plan(name, resolve(DnsOptions, common.config, mine), common)

@@ -156,3 +156,23 @@ def serve_tls() -> Iterator[TLSLab]:
                 except OSError:
                     pass
                 sock.close()
+
+
+@contextmanager
+def serve_chain(chain: Path, key: Path) -> Iterator[int]:
+    """Serve one certificate chain (leaf first, as nginx's ssl_certificate takes it) on an
+    ephemeral port of 127.0.0.1 until the block ends; yield the port."""
+    stop = threading.Event()
+    sock = _listen()
+    thread = threading.Thread(target=_accept_loop, args=(sock, _context(chain, key), stop))
+    thread.daemon = True
+    thread.start()
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        stop.set()
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()

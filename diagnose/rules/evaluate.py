@@ -156,6 +156,21 @@ def to_finding(v: Verdict, get: Any) -> Finding:
     )
 
 
+def _advised(f: Finding, why: str) -> Finding:
+    """A finding from advisory facts (`<family>.advisory` names why): info, explaining nothing.
+
+    DNS beside a pinned --connect-to address is such context: reported, but never ranked above
+    or explaining what was measured at the address (docs/ranking.md).
+    """
+    info = Severity.INFO
+    return replace(
+        f,
+        severity=info,
+        score=score(info, f.confidence),
+        message=f"{f.message} (Advisory, not ranked as {f.severity.value}: {why}.)",
+    )
+
+
 def _sort_key(f: Finding) -> tuple[float, int, str]:
     return (-f.score, -f.severity.weight, f.id)
 
@@ -221,7 +236,13 @@ def evaluate(
     rules = list(rules)
     verdicts = [judge(r, factset, providers) for r in rules]
     fired = [to_finding(v, get) for v in verdicts if v.state == "fire"]
-    findings = rank(fired, {r.id: r.explains for r in rules})
+    advisory = {r.family: why for r in rules if isinstance(why := get(f"{r.family}.advisory"), str)}
+    fired = [
+        _advised(f, advisory[f.id.split(".")[0]]) if f.id.split(".")[0] in advisory else f
+        for f in fired
+    ]
+    explains = {r.id: () if r.family in advisory else r.explains for r in rules}
+    findings = rank(fired, explains)
     inconclusive = tuple(
         Inconclusive(v.rule.id, v.reason) for v in verdicts if v.state == "inconclusive"
     )

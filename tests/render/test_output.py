@@ -132,7 +132,9 @@ def test_replay_shows_the_shape_again(tmp_path: Path) -> None:
 
     facts = tmp_path / "facts.json"
     with serve("healthy", time_scale=0.01) as app:
-        live = run_cli("latency", app.url, "-n", "4", "--format", "json", "--save-facts", str(facts))
+        live = run_cli(
+            "latency", app.url, "-n", "4", "--format", "json", "--save-facts", str(facts)
+        )
     replayed = run_cli("replay", str(facts), "--format", "json")
     assert live.json()["notes"] and replayed.json()["notes"] == live.json()["notes"]
 

@@ -33,6 +33,12 @@ class DnsOptions:
         "also ask the zone's own nameservers [default: only when no resolver is given]",
         flag="--authoritative",
     )
+    expect_ns: tuple[str, ...] = setting(
+        (),
+        "the nameservers the zone must be delegated to (Cloudflare's two, from the dashboard)",
+        config="dns.nameservers",
+        flag="--expect-ns",
+    )
     authoritative_port: int = setting(
         53, "port of the zone's nameservers", low=1, high=65535, flag="--authoritative-port"
     )

@@ -71,6 +71,7 @@ class DNSProbe:
     provides: ClassVar[frozenset[str]] = frozenset(
         {
             "dns.name",
+            "dns.advisory",
             "dns.expect_cname",
             "dns.resolvers",
             "dns.resolver_count",
@@ -95,7 +96,9 @@ class DNSProbe:
         name = str(ctx.options["name"]).rstrip(".").lower()
         expect = ctx.options.get("expect_cname")
         expect = str(expect).rstrip(".").lower() if expect else None
-        sink.update({"dns.name": name, "dns.expect_cname": expect})
+        # Beside a pinned address (--connect-to) DNS is context, not the measurement.
+        advisory = ctx.options.get("advisory") or None
+        sink.update({"dns.name": name, "dns.advisory": advisory, "dns.expect_cname": expect})
         resolvers = resolvers_from(ctx.options)
         if not resolvers:
             raise RuntimeError("no resolver: none given and none configured in /etc/resolv.conf")

@@ -59,5 +59,3 @@ class SmokeProbe:
             if isinstance(facts, Unfinished):
                 facts = unfinished(check, budget)
             sink.update({f"smoke.{check.name}.{k}": v for k, v in facts.items()})
-
-

@@ -25,7 +25,8 @@ def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx
         """curl's --connect-to: same URL, same SNI, another socket address."""
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.host == host and (request.url.port or 443) == port:
+            # raw_host is the name as sent (IDNA, punycode): url.host is decoded to Unicode.
+            if request.url.raw_host.decode("ascii") == host and (request.url.port or 443) == port:
                 request.url = request.url.copy_with(host=address, port=aport)
                 request.extensions = {**request.extensions, "sni_hostname": host}
             return inner.handle_request(request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import time
@@ -12,6 +11,16 @@ from datetime import datetime
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from diagnose.families.ssl.paths import (
+    Path,
+    Store,
+    aia_urls,
+    best,
+    build_paths,
+    fingerprint,
+    self_signed,
+)
+from diagnose.families.ssl.verifiers import OpenSSLVerdict, openssl_verdict, strict_verdict
 from diagnose.net.resolve import resolve, resolvers_from
 from diagnose.probe import FactSink, ProbeContext, Unfinished, run_bounded
 
@@ -20,6 +29,19 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = 5.0
 AIA_TIMEOUT = 2.0
+MIN_RSA_BITS = 2048  # below this browsers and OpenSSL at security level 2 refuse RSA and DSA
+WEAK_HASHES = ("sha1", "md5")
+ENDPOINT_FIELDS = (
+    "address",
+    "phase",
+    "error_kind",
+    "error",
+    "alert",
+    "version",
+    "cipher",
+    "retried",
+    "elapsed_ms",
+)
 LEAF_FIELDS = (
     "subject",
     "issuer",
@@ -76,9 +98,21 @@ class TLSProbe:
             "tls.chain.sha1_count",
             "tls.chain.sha1_subjects",
             "tls.chain.expired_count",
+            "tls.chain.expired",
+            "tls.chain.unused",
+            "tls.path",
+            "tls.path.length",
+            "tls.expiry.subject",
+            "tls.expiry.not_after",
+            "tls.expiry.days_left",
+            "tls.expiry.days_ago",
             "tls.verify.ok",
             "tls.verify.error",
+            "tls.verify.code",
             "tls.verify.trust",
+            "tls.verify.strict_ok",
+            "tls.verify.strict_error",
+            "tls.verify.strict_only",
         }
     )
 
@@ -110,8 +144,10 @@ class TLSProbe:
         # probe cut off by the deadline. A server that trickles its handshake a byte at a time
         # never trips a per-read socket timeout, so each endpoint is bounded as a whole too.
         timeout = min(cap, ctx.remaining() * 0.6)
+        ca_file = ctx.options.get("ca_file")
+        ca = str(ca_file) if ca_file else None
         done = run_bounded(
-            {_show(a, p): partial(_endpoint, (a, p), host, timeout) for a, p in targets},
+            {_show(a, p): partial(_endpoint, (a, p), host, timeout, ca) for a, p in targets},
             timeout + 0.1,
         )
         endpoints = [
@@ -128,7 +164,7 @@ class TLSProbe:
             "tls.verify.trust",
             "system" + (f" + {ctx.options['ca_file']}" if ctx.options.get("ca_file") else ""),
         )
-        analyses = [analyse(e["chain_der"], host, store, ctx) for e in shaken]
+        analyses = [analyse(e["chain_der"], host, store, ctx, e["openssl"]) for e in shaken]
         _chain_facts(analyses, sink)
 
 
@@ -146,8 +182,11 @@ def _stalled(address: str, timeout: float) -> dict[str, Any]:
     }
 
 
-def _endpoint(target: tuple[str, int], host: str, timeout: float) -> dict[str, Any]:
-    """Connect and handshake with one address; return what happened and the chain as sent."""
+def _endpoint(
+    target: tuple[str, int], host: str, timeout: float, ca_file: str | None
+) -> dict[str, Any]:
+    """Connect and handshake with one address; return what happened, the chain as sent, and
+    OpenSSL's verdict on it (a second, verifying handshake)."""
     address, port = target
     out: dict[str, Any] = {"address": _show(address, port), "phase": "connect"}
     t0 = time.monotonic()
@@ -164,19 +203,9 @@ def _endpoint(target: tuple[str, int], host: str, timeout: float) -> dict[str, A
     except OSError as exc:
         return {**out, "error_kind": "connect", "error": f"{exc.strerror or exc}"}
     out["phase"] = "handshake"
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    # Take whatever the server sends, weak or broken: judging it is the point of the probe.
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     raw.settimeout(max(0.05, timeout - (time.monotonic() - t0)))
     try:
-        with ctx.wrap_socket(raw, server_hostname=host) as tls:
-            # Python 3.13 has SSLSocket.get_unverified_chain(); 3.10-3.12 have it on the
-            # private _sslobj only. Both return the chain as sent, in the order sent.
-            getter = getattr(tls, "get_unverified_chain", None) or tls._sslobj.get_unverified_chain  # type: ignore[attr-defined]
-            chain = [_der(c) for c in getter() or []]
-            out.update(version=tls.version(), cipher=(tls.cipher() or ("",))[0])
+        chain, version, cipher = _take_chain(raw, host, tls12_only=False)
     except TimeoutError:
         return {
             **out,
@@ -185,14 +214,58 @@ def _endpoint(target: tuple[str, int], host: str, timeout: float) -> dict[str, A
         }
     except ssl.SSLError as exc:
         alert = exc.reason.lower() if exc.reason and "ALERT" in exc.reason else None
-        return {**out, "error_kind": "handshake", "error": str(exc), "alert": alert}
+        out.update(error_kind="handshake", error=str(exc), alert=alert)
+        # A server that cannot sign a TLS 1.3 handshake with its key (RSA 512) may still send
+        # its chain over TLS 1.2: the chain then says why clients fail.
+        retry = _retry_tls12(address, port, host, timeout - (time.monotonic() - t0))
+        if retry is None:
+            return out
+        chain, version, cipher = retry
+        out.update(chain_der=chain, version=version, cipher=cipher, retried="TLS 1.2")
     except OSError as exc:
         return {**out, "error_kind": "handshake", "error": f"{type(exc).__name__}: {exc}"}
+    else:
+        out.update(phase="done", error_kind=None, error=None, chain_der=chain)
+        out.update(version=version, cipher=cipher)
     finally:
         raw.close()
-    out.update(phase="done", error_kind=None, error=None, chain_der=chain)
     out["elapsed_ms"] = round((time.monotonic() - t0) * 1000, 1)
+    left = max(0.05, timeout - (time.monotonic() - t0))
+    out["openssl"] = openssl_verdict(address, port, host, ca_file, left)
     return out
+
+
+def _take_chain(
+    raw: socket.socket, host: str, tls12_only: bool
+) -> tuple[list[bytes], str | None, str]:
+    """Handshake without verifying anything; return the chain as sent, the version, the cipher."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    # Take whatever the server sends, weak or broken: judging it is the point of the probe.
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    if tls12_only:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    with ctx.wrap_socket(raw, server_hostname=host) as tls:
+        # Python 3.13 has SSLSocket.get_unverified_chain(); 3.10-3.12 have it on the
+        # private _sslobj only. Both return the chain as sent, in the order sent.
+        getter = getattr(tls, "get_unverified_chain", None) or tls._sslobj.get_unverified_chain  # type: ignore[attr-defined]
+        chain = [_der(c) for c in getter() or []]
+        return chain, tls.version(), (tls.cipher() or ("",))[0]
+
+
+def _retry_tls12(
+    address: str, port: int, host: str, timeout: float
+) -> tuple[list[bytes], str | None, str] | None:
+    """Try the handshake again at TLS 1.2 at most; None when that fails too."""
+    if timeout <= 0.05:
+        return None
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as raw:
+            got = _take_chain(raw, host, tls12_only=True)
+    except OSError:  # ssl.SSLError and timeouts included: the first failure stands
+        return None
+    return got if got[0] else None
 
 
 def _der(cert: Any) -> bytes:
@@ -202,7 +275,7 @@ def _der(cert: Any) -> bytes:
 
 
 def _summary(e: dict[str, Any]) -> dict[str, Any]:
-    keep = ("address", "phase", "error_kind", "error", "alert", "version", "cipher", "elapsed_ms")
+    keep = ENDPOINT_FIELDS
     out = {k: e.get(k) for k in keep}
     if e.get("chain_der"):
         from cryptography import x509
@@ -251,37 +324,11 @@ def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
     return tuple(roots)
 
 
-def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    """Tell whether parent signed child; a weak algorithm falls back to the key identifiers."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-
-    if child.issuer != parent.subject:
-        return False
-    try:
-        child.verify_directly_issued_by(parent)
-        return True
-    except InvalidSignature:
-        return False
-    except (UnsupportedAlgorithm, ValueError, TypeError):
-        # SHA-1 and friends: cryptography will not check them; the key ids still link the pair.
-        try:
-            aki = child.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
-            ski = parent.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        except x509.ExtensionNotFound:
-            return True  # names match and nothing says otherwise
-        return aki.key_identifier == ski.digest
-
-
-def _self_signed(cert: x509.Certificate) -> bool:
-    return _issued_by(cert, cert)
-
-
 def describe(cert: x509.Certificate, now: datetime) -> dict[str, Any]:
     """Return the facts of one certificate."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
     from cryptography.x509.oid import AuthorityInformationAccessOID as AIA
 
     try:
@@ -290,13 +337,16 @@ def describe(cert: x509.Certificate, now: datetime) -> dict[str, Any]:
         names += [str(n) for n in sans.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         names = []
-    aia: list[str] = []
+    aia = aia_urls(cert)
     ocsp: list[str] = []
     try:
         access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-        for d in access:
-            if isinstance(d.access_location, x509.UniformResourceIdentifier):
-                (aia if d.access_method == AIA.CA_ISSUERS else ocsp).append(d.access_location.value)
+        ocsp = [
+            d.access_location.value
+            for d in access
+            if d.access_method == AIA.OCSP
+            and isinstance(d.access_location, x509.UniformResourceIdentifier)
+        ]
     except x509.ExtensionNotFound:
         pass
     key = cert.public_key()
@@ -305,7 +355,9 @@ def describe(cert: x509.Certificate, now: datetime) -> dict[str, Any]:
         if isinstance(key, rsa.RSAPublicKey)
         else "EC"
         if isinstance(key, ec.EllipticCurvePublicKey)
-        else type(key).__name__
+        else "DSA"
+        if isinstance(key, dsa.DSAPublicKey)
+        else type(key).__name__.removesuffix("PublicKey").lstrip("_")
     )
     sig = cert.signature_hash_algorithm
     return {
@@ -319,11 +371,11 @@ def describe(cert: x509.Certificate, now: datetime) -> dict[str, Any]:
         "key_type": key_type,
         "key_bits": getattr(key, "key_size", None),
         "signature_algorithm": f"{sig.name if sig else 'none'}-{key_type}",
-        "sha1": bool(sig and sig.name in ("sha1", "md5")),
+        "sha1": bool(sig and sig.name in WEAK_HASHES),
         "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(),
         "aia_ca_issuers": aia,
         "ocsp": ocsp,
-        "self_signed": _self_signed(cert),
+        "self_signed": self_signed(cert),
     }
 
 
@@ -344,7 +396,7 @@ def _fetch_aia(url: str, timeout: float) -> x509.Certificate | None:
 
     from cryptography import x509
 
-    if not url.startswith("http://"):
+    if not url.startswith("http://") or timeout <= 0.05:
         return None
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http only
@@ -359,113 +411,83 @@ def _fetch_aia(url: str, timeout: float) -> x509.Certificate | None:
     return None
 
 
-def _build_path(
-    sent: Sequence[x509.Certificate], store: tuple[x509.Certificate, ...], ctx: ProbeContext
-) -> dict[str, Any]:
-    """Walk from the leaf to a trust anchor the way a client does, noting every gap."""
-    store_prints = _fingerprints(store)
-    current = sent[0]
-    seen: set[bytes] = set()
-    out: dict[str, Any] = {"trusted": False, "untrusted_root": False, "incomplete": False}
-    out.update(missing_issuer=None, aia_fetched=False)
-    while True:
-        fp = current.fingerprint(_sha256())
-        if fp in seen:
-            return out
-        seen.add(fp)
-        if fp in store_prints:
-            out["trusted"] = True
-            return out
-        anchor = next((c for c in store if _issued_by(current, c)), None)
-        if anchor is not None:
-            out["trusted"] = True
-            return out
-        if _self_signed(current):
-            out["untrusted_root"] = True
-            return out
-        nxt = next((c for c in sent if c is not current and _issued_by(current, c)), None)
-        if nxt is None:
-            url = next(iter(describe(current, ctx.now)["aia_ca_issuers"]), None)
-            fetched = _fetch_aia(url, ctx.remaining(AIA_TIMEOUT)) if url else None
-            if fetched is not None and _issued_by(current, fetched):
-                out["aia_fetched"] = True
-                out["incomplete"] = True
-                current = fetched
-                continue
-            out["missing_issuer"] = current.issuer.rfc4514_string()
-            # No AIA answer: a leaf sent alone is the classic missing intermediate; an
-            # intermediate whose issuer nobody knows is a private (untrusted) root.
-            if current is sent[0]:
-                out["incomplete"] = True
-            else:
-                out["untrusted_root"] = True
-            return out
-        current = nxt
+def _weak_key(c: dict[str, Any]) -> bool:
+    return c["key_type"] in ("RSA", "DSA") and (c["key_bits"] or 0) < MIN_RSA_BITS
 
 
-@cache
-def _fingerprints(store: tuple[x509.Certificate, ...]) -> frozenset[bytes]:
-    """The SHA-256 prints of a trust store, once per store (not once per chain checked)."""
-    return frozenset(c.fingerprint(_sha256()) for c in store)
-
-
-def _sha256() -> Any:
-    from cryptography.hazmat.primitives import hashes
-
-    return hashes.SHA256()
-
-
-def _verify(
-    sent: Sequence[x509.Certificate], host: str, store: Sequence[x509.Certificate], now: datetime
-) -> str | None:
-    """Validate the path with cryptography.x509.verification; return the error, None when valid."""
-    from cryptography.x509 import verification as v
-
-    if not store:
-        return "no trusted roots (no system bundle and no --ca-file)"
-    try:
-        subject: v.Subject = v.IPAddress(ipaddress.ip_address(host))
-    except ValueError:
-        subject = v.DNSName(host)
-    verifier = (
-        v.PolicyBuilder().store(v.Store(list(store))).time(now).build_server_verifier(subject)
-    )
-    try:
-        verifier.verify(sent[0], list(sent[1:]))
-    except v.VerificationError as exc:
-        return str(exc)
-    except ValueError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
+def _classify(path: Path, sent: Sequence[x509.Certificate]) -> dict[str, Any]:
+    """Why no anchor was reached, from the path that got furthest (the issue's six cases)."""
+    out: dict[str, Any] = {"trusted": path.anchored, "untrusted_root": False, "incomplete": False}
+    out.update(missing_issuer=None, aia_fetched=bool(path.fetched))
+    top = path.certs[-1]
+    if path.anchored:
+        # Trusted only through an issuer fetched from the AIA URL: browsers cope, curl does not.
+        out["incomplete"] = bool(path.fetched)
+        return out
+    if self_signed(top):
+        out["untrusted_root"] = top is not sent[0]  # a self-signed leaf is tls.self-signed
+        return out
+    out["missing_issuer"] = top.issuer.rfc4514_string()
+    if path.fetched:
+        out["untrusted_root"] = True  # the AIA chain leads to a root no store holds
+    elif aia_urls(top):
+        out["incomplete"] = True  # its CA publishes the issuer: a missing intermediate
+    else:
+        # No issuer sent, none in any store, no URL to fetch one from: a private CA, on the wire
+        # the same as a missing intermediate (OpenSSL code 20 for both).
+        out["untrusted_root"] = True
+    return out
 
 
 def analyse(
-    chain_der: Sequence[bytes], host: str, store: tuple[x509.Certificate, ...], ctx: ProbeContext
+    chain_der: Sequence[bytes],
+    host: str,
+    store: tuple[x509.Certificate, ...],
+    ctx: ProbeContext,
+    openssl: OpenSSLVerdict,
 ) -> dict[str, Any]:
-    """Describe and judge-free classify one address's chain."""
+    """Describe one address's chain; judge-free facts about the path a client would build."""
     from cryptography import x509
 
     sent = [x509.load_der_x509_certificate(d) for d in chain_der]
-    certs = [describe(c, ctx.now) for c in sent]
-    path = _build_path(sent, store, ctx)
-    order_ok = all(_issued_by(sent[i], sent[i + 1]) for i in range(len(sent) - 1))
-    # A root's signature on itself is never checked by clients, so it cannot be "weak".
-    signed = [c for c in certs if not (c["self_signed"] and c is not certs[0])]
+    paths = build_paths(sent, Store(store), lambda url: _fetch_aia(url, ctx.remaining(AIA_TIMEOUT)))
+    path = best(paths, ctx.now)
+    described = {fingerprint(c): describe(c, ctx.now) for c in (*sent, *path.certs)}
+    on_path = [described[fingerprint(c)] for c in path.certs]
+    certs = [described[fingerprint(c)] for c in sent]
+    prints = [fingerprint(c) for c in path.certs]
+    # Sent order must follow the path (leaf, its issuer, ...); certificates off the path are
+    # ignored by clients and so by this check.
+    positions = [prints.index(p) for p in (fingerprint(c) for c in sent) if p in prints]
+    # A trust anchor's signature on itself is never checked by clients, so it cannot be weak.
+    signed = on_path[:-1] if path.anchored and on_path[-1]["self_signed"] else on_path
+    soonest = min(on_path, key=lambda c: c["days_left"])
+    unused = [
+        f"{c['subject'] or c['fingerprint_sha256'][:16]} (not after {c['not_after']})"
+        for p, c in zip((fingerprint(s) for s in sent), certs, strict=True)
+        if p not in prints
+    ]
     return {
         "certs": certs,
+        "path": on_path,
         "leaf": certs[0],
         "hostname_match": hostname_matches(host, certs[0]["sans"]),
-        "order_ok": order_ok,
-        **path,
+        "order_ok": positions == sorted(positions),
+        **_classify(path, sent),
         "sha1_subjects": [c["subject"] for c in signed if c["sha1"]],
         "weak_keys": [
-            f"{c['subject']} ({c['key_type']} {c['key_bits']})"
-            for c in certs
-            if c["key_type"] == "RSA" and (c["key_bits"] or 0) < 2048
+            f"{c['subject']} ({c['key_type']} {c['key_bits']})" for c in on_path if _weak_key(c)
         ],
-        "min_rsa_bits": min((c["key_bits"] for c in certs if c["key_type"] == "RSA"), default=None),
-        "expired_count": sum(1 for c in certs if c["days_left"] < 0),
-        "verify_error": _verify(sent, host, store, ctx.now),
+        "min_rsa_bits": min(
+            (c["key_bits"] for c in on_path if c["key_type"] in ("RSA", "DSA")), default=None
+        ),
+        "expired": [c for c in on_path if c["days_left"] < 0],
+        "soonest": soonest,
+        "unused": unused,
+        "verify_error": openssl.text,
+        "verify_ok": openssl.ok,
+        "verify_code": openssl.code,
+        "strict_error": strict_verdict(sent, host, store, ctx.now),
     }
 
 
@@ -473,6 +495,12 @@ def _chain_facts(analyses: Sequence[dict[str, Any]], sink: FactSink) -> None:
     """Aggregate per-address analyses into flat facts: the worst address decides."""
     first = analyses[0]
     leaf = first["leaf"]
+    soonest = min((a["soonest"] for a in analyses), key=lambda c: c["days_left"])
+    expired = [c for a in analyses for c in a["expired"]]
+    strict_ok = all(a["strict_error"] is None for a in analyses)
+    oks = [a["verify_ok"] for a in analyses]
+    # None: the verifying handshake was not made (a slow peer): not a verdict either way.
+    verify_ok = False if False in oks else None if None in oks else True
     sink.update({f"tls.leaf.{f}": leaf[f] for f in LEAF_FIELDS})
     sink.update(
         {
@@ -483,9 +511,7 @@ def _chain_facts(analyses: Sequence[dict[str, Any]], sink: FactSink) -> None:
             "tls.leaf.fingerprints_distinct": len(
                 {a["leaf"]["fingerprint_sha256"] for a in analyses}
             ),
-            "tls.chain": [
-                {k: v for k, v in c.items() if k not in ("sha1",)} for c in first["certs"]
-            ],
+            "tls.chain": [_public(c) for c in first["certs"]],
             "tls.chain.length": len(first["certs"]),
             "tls.chain.order_ok": all(a["order_ok"] for a in analyses),
             "tls.chain.trusted": all(a["trusted"] for a in analyses),
@@ -501,10 +527,30 @@ def _chain_facts(analyses: Sequence[dict[str, Any]], sink: FactSink) -> None:
             "tls.chain.weak_keys": sorted({k for a in analyses for k in a["weak_keys"]}),
             "tls.chain.sha1_count": max(len(a["sha1_subjects"]) for a in analyses),
             "tls.chain.sha1_subjects": sorted({s for a in analyses for s in a["sha1_subjects"]}),
-            "tls.chain.expired_count": max(a["expired_count"] for a in analyses),
-            "tls.verify.ok": all(a["verify_error"] is None for a in analyses),
+            "tls.chain.expired_count": max(len(a["expired"]) for a in analyses),
+            "tls.chain.expired": sorted(
+                {f"{c['subject']} (expired {c['not_after']})" for c in expired}
+            ),
+            "tls.chain.unused": sorted({u for a in analyses for u in a["unused"]}),
+            "tls.path": [_public(c) for c in first["path"]],
+            "tls.path.length": len(first["path"]),
+            "tls.expiry.subject": soonest["subject"] or soonest["fingerprint_sha256"][:16],
+            "tls.expiry.not_after": soonest["not_after"],
+            "tls.expiry.days_left": soonest["days_left"],
+            "tls.expiry.days_ago": round(-soonest["days_left"], 1),
+            "tls.verify.ok": verify_ok,
             "tls.verify.error": next(
                 (a["verify_error"] for a in analyses if a["verify_error"]), None
             ),
+            "tls.verify.code": next((a["verify_code"] for a in analyses if a["verify_code"]), None),
+            "tls.verify.strict_ok": strict_ok,
+            "tls.verify.strict_error": next(
+                (a["strict_error"] for a in analyses if a["strict_error"]), None
+            ),
+            "tls.verify.strict_only": verify_ok is True and not strict_ok,
         }
     )
+
+
+def _public(cert: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cert.items() if k != "sha1"}

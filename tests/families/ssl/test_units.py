@@ -38,7 +38,7 @@ def test_caa_issuers_drop_parameters_and_other_tags() -> None:
 def test_lab_sha1_leaf_is_really_sha1_and_still_linked_to_its_issuer() -> None:
     from cryptography import x509
 
-    from diagnose.families.ssl.tls import _issued_by
+    from diagnose.families.ssl.paths import issued_by as _issued_by
     from diagnose.lab.certs import make_pki
 
     pki = make_pki()
