@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from diagnose.net.http_check import FIELDS, USER_AGENT, Check, send
@@ -37,20 +36,15 @@ def _transport(host: str, port: int, address: str, aport: int, ca: Any) -> httpx
     return ConnectTo()
 
 
-@cache
 def verify_context(ca_file: str | None) -> ssl.SSLContext:
-    """Return the verifying context, made once per process: loading roots costs ~25 ms.
+    """Return the verifying context: the tls probe's OpenSSL one (system store + ca_file).
 
-    One context serves every request of a --targets run (SSLContext is safe to share between
-    threads); it is what httpx's verify=True makes, plus the roots of ca_file.
+    One context serves every request of a run (SSLContext is safe to share between threads),
+    so the page is fetched trusting exactly what the chain was judged against.
     """
-    import httpx
+    from diagnose.families.ssl.verifiers import openssl_context
 
-    ctx = httpx.create_ssl_context()
-    if ca_file:
-        # Trust the default roots *and* the extra file, as the tls probe does.
-        ctx.load_verify_locations(cafile=ca_file)
-    return ctx
+    return openssl_context(ca_file)
 
 
 class HTTPSProbe:
