@@ -499,8 +499,14 @@ def _chain_facts(analyses: Sequence[dict[str, Any]], sink: FactSink) -> None:
     expired = [c for a in analyses for c in a["expired"]]
     strict_ok = all(a["strict_error"] is None for a in analyses)
     oks = [a["verify_ok"] for a in analyses]
-    # None: the verifying handshake was not made (a slow peer): not a verdict either way.
     verify_ok = False if False in oks else None if None in oks else True
+    verify_error = next((a["verify_error"] for a in analyses if a["verify_error"]), None)
+    if verify_ok is None:
+        # The verifying handshake was not made (the peer took one connection only, or too long):
+        # the strict verifier's verdict stands in, so a broken chain is never reported ok.
+        verify_ok = strict_ok
+        strict = next((a["strict_error"] for a in analyses if a["strict_error"]), None)
+        verify_error = "; ".join(filter(None, [verify_error, strict and f"pyca: {strict}"]))
     sink.update({f"tls.leaf.{f}": leaf[f] for f in LEAF_FIELDS})
     sink.update(
         {
@@ -539,9 +545,7 @@ def _chain_facts(analyses: Sequence[dict[str, Any]], sink: FactSink) -> None:
             "tls.expiry.days_left": soonest["days_left"],
             "tls.expiry.days_ago": round(-soonest["days_left"], 1),
             "tls.verify.ok": verify_ok,
-            "tls.verify.error": next(
-                (a["verify_error"] for a in analyses if a["verify_error"]), None
-            ),
+            "tls.verify.error": verify_error or None,
             "tls.verify.code": next((a["verify_code"] for a in analyses if a["verify_code"]), None),
             "tls.verify.strict_ok": strict_ok,
             "tls.verify.strict_error": next(
