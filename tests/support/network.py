@@ -111,21 +111,22 @@ def loopback_only(nodeid: str) -> Iterator[list[str]]:
         yield refused
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Fixtures run under the guard too."""
+def _guarded(item: pytest.Item, phase: str) -> Iterator[None]:
+    """Run one phase of a test under the guard; a refused destination fails the test."""
     with loopback_only(item.nodeid) as refused:
         result = yield
     if refused:
-        pytest.fail(f"left loopback during setup: {'; '.join(refused[:3])}", pytrace=False)
+        pytest.fail(f"left loopback during {phase}: {'; '.join(refused[:3])}", pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Fixtures run under the guard too."""
+    return (yield from _guarded(item, "setup"))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """The test body runs under the guard; a refused destination fails the test."""
-    with loopback_only(item.nodeid) as refused:
-        result = yield
-    if refused:
-        pytest.fail(f"left loopback: {'; '.join(refused[:3])}", pytrace=False)
-    return result
+    """The test body runs under the guard."""
+    return (yield from _guarded(item, "the test"))
