@@ -43,6 +43,8 @@ CONSEQUENCE_RX = re.compile(
     r"|did not complete successfully: exit code|returned a non-zero code: \d+"
     r"|^ERROR: (?:Job failed|Service '.*' failed)|self-installer exits with code"
     r"|➤ YN0000: .*Failed with errors|^\s*\d+ tests? failed\.?$"
+    r"|ERR_PNPM_RECURSIVE_(?:RUN|EXEC)_FIRST_FAIL|^ERROR: \".*\" exited with \d+"
+    r"|^Build (?:with \S+ )?failed!?(?: ❌)?$"
 )
 # Lines that are never a cause: warnings, progress, hints, stack frames, source frames.
 NOISE_RX = re.compile(
