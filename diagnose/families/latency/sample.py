@@ -185,7 +185,7 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
     """Send the warm-ups, then the measured requests; return the samples and how many were not sent.
 
     The sample is sized to the deadline: a request is not started when the time left is less
-    than the slowest answer seen so far needs (it would only be cut). Every request opens a new
+    than the slowest measured answer so far needs (it would only be cut). Every request opens a new
     connection (no keep-alive), as a first visit does, so that each one shows the DNS, connect
     and TLS phases.
     """
@@ -195,7 +195,7 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
     lock = threading.Lock()
     counter = iter(range(1_000_000))
     skipped = 0
-    slowest = 0.0  # seconds, of the complete answers so far (warm-ups included)
+    slowest = 0.0  # seconds, of the measured complete answers so far
     limits = httpx.Limits(max_keepalive_connections=0, max_connections=max(1, plan.concurrency))
     with httpx.Client(
         verify=plan.verify,
@@ -217,7 +217,8 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
             sample = _one(client, url, seq, warmup, plan)
             with lock:
                 samples.append(sample)
-                if sample.error is None and sample.total_ms is not None:
+                # Warm-ups are cold by design: sizing by them would starve a sample that fits.
+                if not warmup and sample.error is None and sample.total_ms is not None:
                     slowest = max(slowest, sample.total_ms / 1000)
 
         # Warm-ups run first, one URL after the other: they fill caches and start cold
