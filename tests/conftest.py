@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+# Every test session gets its own data folder (platformdirs reads XDG_DATA_HOME): no incident or
+# deployment record of the user's own diagnose, or of another run, can reach a diagnosis here.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="diagnose-tests-data-")
 
 # Every test, lab or not, may reach 127.0.0.1 and ::1 only (DNS included).
 pytest_plugins = ("tests.support.network",)
@@ -56,6 +62,13 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """The test body runs under the in-process guard."""
     with _in_process_only(item):
         return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _own_incident_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own incident and deployment log: a deployment recorded by one test is
+    no evidence in the next (a test that wants one sets DIAGNOSE_INCIDENT_DB itself)."""
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(tmp_path / "incidents.sqlite3"))
 
 
 @pytest.fixture(autouse=True)

@@ -108,7 +108,8 @@ def test_unknown_ids_and_empty_log(env: dict[str, str]) -> None:
 
 
 @pytest.mark.lab
-def test_db_path_from_config(tmp_path: Path) -> None:
+def test_db_path_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIAGNOSE_INCIDENT_DB")  # the config's db is used when the env names none
     (tmp_path / "diagnose.toml").write_text('[incident]\ndb = "state/inc.sqlite3"\n')
     done = run(["incident", "open", "From config"], {}, cwd=tmp_path)
     assert done.code == 0, done.stderr
