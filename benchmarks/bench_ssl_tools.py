@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
                 if args.verbose and not right:
                     print(f"  {tool:<8} {case.name}: expected {case.expect}, said {said}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        if args.json:  # after every case: a run cut short still leaves its rows
+            Path(args.json).write_text(json.dumps(rows, indent=1))
     print(f"{'tool':<9} {'cases':>5} {'top-1':>7} {'healthy quiet':>14} {'false ok':>9} "
           f"{'median':>8} {'total':>8}")  # fmt: skip
     for tool in tools:
