@@ -93,7 +93,10 @@ def _body(text: Any, encoding: Any) -> bytes:
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise CaptureError("body: encoding is base64 but the text is not") from None
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a JSON-escaped lone surrogate ("\ud800"): no bytes were sent so
+        raise CaptureError("body: holds a lone surrogate (\\ud800-\\udfff), not text") from None
 
 
 def har_entry(entry: Any, source: str) -> Delivery:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diagnose.readers.arrow import without_pandas
+from diagnose.readers.localtime import local_time
 from diagnose.readers.times import epoch_seconds
 from diagnose.readers.window import BadLine, Line, WindowRead, find_end, read_window
 
@@ -55,12 +56,11 @@ _TEXT = re.compile(
 _EXECUTED = re.compile(r"^Function executed in (\d+(?:\.\d+)?) ms")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TS_NUM = re.compile(r'"_?timestamp"\s*:\s*(\d+(?:\.\d+)?)')
-# toLocaleString() in the locales people run the CLI in; naive times are read as UTC.
-_TEXT_TIME_FORMATS = (
-    "%m/%d/%Y, %I:%M:%S %p",
-    "%d/%m/%Y, %H:%M:%S",
-    "%d.%m.%Y, %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
+# What the CLI writes to stderr around the logs (bundler/log.js, logs.js): saved with `2>&1`,
+# and the first line of a file saved with `&>`. Neither a record nor a bad line.
+_CLI_NOTICE = re.compile(
+    r"^(?:Watching logs\b|Convex \[WARN\] Failed to fetch logs\b|\u258c |\[CONVEX [QMAH]\(.*\)\]"
+    r" Could not parse console\.log$|`--tail` is unnecessary)"
 )
 
 
@@ -148,21 +148,13 @@ def _epoch(value: Any) -> float | None:
 def text_time(ts: str) -> float | None:
     """Parse the locale-dependent time of a text log line (read as UTC when it has no zone)."""
     ts = ts.strip()
-    try:
-        parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-        for fmt in _TEXT_TIME_FORMATS:
-            try:
-                parsed = datetime.strptime(ts, fmt)
-                break
-            except ValueError:
-                continue
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    if ts[:4].isdigit() and "T" in ts:  # an ISO time (a log re-stamped by a shipper)
+        try:
+            parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    return local_time(ts)
 
 
 def line_time(text: str) -> float | None:
@@ -386,7 +378,7 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
     lines = iter(wr.lines)
     first: Line | None = None
     for line in lines:
-        if line.text.strip():
+        if line.text.strip() and not is_notice(line.text):
             first = line
             break
     chosen = fmt
@@ -402,6 +394,9 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
         and not _is_json(first.text)
     ):
         _whole_array(wr.name, _rewind(wr, first, lines), parsed)
+        rows = parsed.rows
+        _tie_text_lines(rows)
+        parsed.parts = [rows]
         return parsed
     for line in wr.before:
         try:
@@ -416,7 +411,7 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
         read_jsonl_range(wr.path, first.offset, end, parsed)
     else:
         _line_by_line(chosen, _chain(first, lines), parsed)
-    if chosen is ConvexFormat.TEXT:
+    if chosen in (ConvexFormat.TEXT, ConvexFormat.STREAM) and parsed.parts:
         rows = parsed.rows
         _tie_text_lines(rows)
         parsed.parts = [rows]
@@ -431,30 +426,62 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
 
 
 def _line_by_line(fmt: ConvexFormat, lines: Iterable[Line], parsed: Parsed) -> None:
-    """Parse lines one at a time (any format); bad lines are kept aside with their offsets."""
+    """Parse lines one at a time (any format); bad lines are kept aside with their offsets.
+
+    In text, a line without the `<time> [CONVEX X(path)]` prefix continues the record before
+    it: the CLI prints an error's stack and a multi-line console argument as they are.
+    """
     rows: list[Row] = []
+    text = fmt is ConvexFormat.TEXT
     for line in lines:
         if not line.text.strip():
+            continue
+        if is_notice(line.text):
             continue
         parsed.lines_read += 1
         try:
             rows.extend(_parse_line(fmt, line.text, parsed.name))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if text and not _TEXT.match(_ANSI.sub("", line.text)):
+                if rows:
+                    rows[-1] = _continued(rows[-1], _ANSI.sub("", line.text))
+                    continue
+                if line.text[:1].isspace():
+                    continue  # the stack of a record before the window
             parsed.bad.append(BadLine(parsed.name, line, _short(exc)))
         except RecursionError:
             parsed.bad.append(BadLine(parsed.name, line, "JSON nested too deeply"))
     parsed.add(rows)
 
 
+def is_notice(text: str) -> bool:
+    """Tell whether a line is one the CLI prints around the logs (its stderr banner, a retry)."""
+    return _CLI_NOTICE.match(_ANSI.sub("", text).lstrip("\ufeff")) is not None
+
+
+def _continued(row: Row, text: str) -> Row:
+    """Append a continuation line to a text record: to its error, or to its console message."""
+    if row["kind"] == "execution" and row["error"] is not None:
+        return row.replace(error=f"{row['error']}\n{text}")
+    return row.replace(message=f"{row['message'] or ''}\n{text}")
+
+
 def _tie_text_lines(rows: list[Row]) -> None:
-    """Give console lines and the execution line after them one id (text logs have none)."""
+    """Give console lines and the execution after them one id where the format has none.
+
+    Text logs have no request ids, nor have the legacy log stream's `_console` events: the
+    CLI prints an execution's console lines just before its own line, and the stream sends
+    them before the execution record, so lines wait for the next execution of their function.
+    """
     pending: dict[str, list[int]] = {}
     for n, row in enumerate(rows):
+        if row["request_id"] is not None:
+            continue
         fn = str(row["function"])
         if row["kind"] == "log":
             pending.setdefault(fn, []).append(n)
         elif row["kind"] == "execution":
-            rid = f"text-{n}"
+            rid = f"{row['source']}-{n}"
             rows[n] = row.replace(request_id=rid)
             for i in pending.pop(fn, []):
                 rows[i] = rows[i].replace(request_id=rid)

@@ -104,3 +104,14 @@ def test_arrow_blocks_match_the_line_by_line_reader(tmp_path: Path, monkeypatch)
     ]
     assert [b.line.number for b in fast.bad] == [101, 2001]
     assert fast.rows[1]["message"] == "[LOG] webhook msg_1" and fast.rows[0]["kind"] == "log"
+
+
+def test_a_lone_surrogate_is_one_bad_entry(tmp_path: Path) -> None:
+    """A body holding a JSON-escaped lone surrogate spoils its own entry, not the file."""
+    good = {"headers": {"webhook-id": "msg_1"}, "body": "{}"}
+    bad = {"headers": {"webhook-id": "msg_2"}, "body": "\ud800"}
+    path = tmp_path / "captures.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    got = read_capture(str(path))
+    assert [d.webhook_id for d in got.deliveries] == ["msg_1"]
+    assert len(got.bad) == 1 and "surrogate" in got.bad[0]
