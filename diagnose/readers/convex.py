@@ -395,7 +395,7 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
     ):
         _whole_array(wr.name, _rewind(wr, first, lines), parsed)
         rows = parsed.rows
-        _tie_text_lines(rows)
+        _tie_text_lines(rows, contiguous=False)
         parsed.parts = [rows]
         return parsed
     for line in wr.before:
@@ -413,7 +413,7 @@ def _parse(wr: WindowRead, fmt: ConvexFormat, until: float | None) -> Parsed:
         _line_by_line(chosen, _chain(first, lines), parsed)
     if chosen in (ConvexFormat.TEXT, ConvexFormat.STREAM) and parsed.parts:
         rows = parsed.rows
-        _tie_text_lines(rows)
+        _tie_text_lines(rows, contiguous=chosen is ConvexFormat.TEXT)
         parsed.parts = [rows]
     # Line numbers past a seek are counted only now, and only for the few shown.
     parsed.bad = [
@@ -466,18 +466,26 @@ def _continued(row: Row, text: str) -> Row:
     return row.replace(message=f"{row['message'] or ''}\n{text}")
 
 
-def _tie_text_lines(rows: list[Row]) -> None:
-    """Give console lines and the execution after them one id where the format has none.
+def _tie_text_lines(rows: list[Row], contiguous: bool = True) -> None:
+    """Give console lines and their execution one request id where the format has none.
 
-    Text logs have no request ids, nor have the legacy log stream's `_console` events: the
-    CLI prints an execution's console lines just before its own line, and the stream sends
-    them before the execution record, so lines wait for the next execution of their function.
+    Text logs have no request ids, nor have the legacy log stream's `_console` events. The CLI
+    prints an entry's console lines and then its own line (processLogs), the stream sends them
+    before the execution record: a run of one function's lines ending in its execution is one
+    request (`contiguous`; the stream interleaves requests, so there lines wait for the next
+    execution of their function). A run that ends otherwise (a success hidden without `--success`, a `Progress`
+    entry) is a request of its own too, with no execution: its lines are never lent to the
+    next execution of the function.
     """
     pending: dict[str, list[int]] = {}
+    last_fn: str | None = None
     for n, row in enumerate(rows):
         if row["request_id"] is not None:
             continue
         fn = str(row["function"])
+        if contiguous and fn != last_fn and last_fn is not None and last_fn in pending:
+            _own_request(rows, pending.pop(last_fn))
+        last_fn = fn
         if row["kind"] == "log":
             pending.setdefault(fn, []).append(n)
         elif row["kind"] == "execution":
@@ -485,6 +493,16 @@ def _tie_text_lines(rows: list[Row]) -> None:
             rows[n] = row.replace(request_id=rid)
             for i in pending.pop(fn, []):
                 rows[i] = rows[i].replace(request_id=rid)
+    for waiting in pending.values():
+        _own_request(rows, waiting)
+
+
+def _own_request(rows: list[Row], indices: list[int]) -> None:
+    """Tie console lines that no execution followed into a request of their own."""
+    if indices:
+        rid = f"{rows[indices[0]]['source']}-{indices[0]}-logs"
+        for i in indices:
+            rows[i] = rows[i].replace(request_id=rid)
 
 
 def _is_json(text: str) -> bool:

@@ -22,6 +22,11 @@ SIGNATURE_RX = re.compile(
     r"(?i)signature|WebhookVerificationError|verification failed|missing required headers"
     r"|timestamp too (?:old|new)|invalid signature headers"
 )
+# DodoPayments' Convex adapter (dodo-adapters packages/convex/src/index.ts) catches every error,
+# verification's and the handlers' alike, logs it with this prefix and answers 400: the
+# execution succeeds. Its line is what tells a failed delivery there.
+ADAPTER_PREFIX = "Dodo Payments Webhook Error:"
+ADAPTER_RX = re.compile(r"(Dodo Payments Webhook Error:[^\n]*)")
 TIMESTAMP_RX = re.compile(r"(?i)timestamp too (?:old|new)")
 HEADERS_RX = re.compile(r"(?i)missing required headers|missing webhook-")
 EVENT_ID_RX = re.compile(r"\b(msg_[A-Za-z0-9]{4,}|evt_[A-Za-z0-9]{4,})\b")
@@ -71,6 +76,27 @@ FACTS = (
     "duplicate_examples",
     "retried_events",
     "own_checks",
+    "handlers",
+    "ran",
+    "executions",
+    "adapter_errors",
+    "failures_only",
+    "not_computed",
+)
+# What a text log without `--success` cannot tell (the CLI hides every successful execution).
+NEEDS_SUCCESSES = (
+    "deliveries",
+    "usual_interval_s",
+    "silence_s",
+    "silence_ratio",
+    "per_minute_max",
+    "per_minute_mean",
+    "error_rate",
+    "signature_failure_rate",
+    "duration_p50_ms",
+    "duration_p95_ms",
+    "duration_max_ms",
+    "duplicate_events",
 )
 
 
@@ -112,8 +138,18 @@ class WebhookLogsProbe:
         put("bad_lines", len(bad))
         put("bad_line_refs", [b.ref() for b in bad[:MAX_EXAMPLES]])
         window, before = [p.table() for p in parsed], [p.before_table() for p in parsed]
+        hidden = [p.name for p, t in zip(parsed, window, strict=True) if _failures_only(p.fmt, t)]
         del parsed  # the parses stay in the run's read cache, shared with the other probes
         facts = summarise(window, before, since, until, pattern)
+        facts["failures_only"] = bool(hidden)
+        facts["not_computed"] = []
+        if hidden:
+            # Rates, volume, silence and durations need the successes: say so, compute none.
+            facts["not_computed"] = [
+                f"{', '.join(hidden)}: text without --success (the CLI prints failures only): "
+                f"not computed: {', '.join(NEEDS_SUCCESSES)}"
+            ]
+            facts.update(dict.fromkeys(NEEDS_SUCCESSES))
         sink.update({f"webhook.logs.{k}": v for k, v in facts.items()})
         count = int(facts.get("records") or 0)
         sink.put(fact_name(self.name), checked(lines_read, len(bad), count, since, until).to_json())
@@ -130,6 +166,19 @@ def checked(lines: int, bad: int, records: int, since: Any, until: Any) -> Check
     else:
         hint = "no log record inside the window: widen --since to the log's time span"
     return Checked(records, "records", detail, hint)
+
+
+def _failures_only(fmt: Any, table: pa.Table) -> bool:
+    """Tell a text log saved without `--success`: executions, and not one of them succeeded."""
+    import pyarrow.compute as pc
+
+    from diagnose.readers.convex import ConvexFormat
+
+    if fmt is not ConvexFormat.TEXT or not table.num_rows:
+        return False
+    executed = pc.fill_null(pc.equal(table.column("kind"), "execution"), False)
+    ok = pc.fill_null(pc.equal(table.column("status"), "success"), False)
+    return bool(pc.any(executed).as_py()) and not pc.any(ok).as_py()
 
 
 def _unicode_bounds(pattern: str) -> str:
@@ -204,7 +253,7 @@ def summarise(
         inside = pc.and_(inside, pc.greater_equal(ts, lo))
     # `records` counts the window's own rows, not the history read before it.
     records = int(pc.sum(pc.fill_null(inside, False).slice(0, n_window)).as_py() or 0)
-    hooks = _hook_executions(rows, pattern)
+    hooks, requests = _hook_executions(rows, pattern)
     hooks, own = _without_own_checks(hooks)
     del rows, ts, inside
     window.clear()
@@ -217,6 +266,7 @@ def summarise(
     execs = hooks.slice(start, max(0, end - start))
     earlier = hooks.slice(0, start)
     out: dict[str, Any] = {
+        **requests,
         "own_checks": own,
         "records": records,
         "deliveries": execs.num_rows,
@@ -249,11 +299,15 @@ def _into(results: list[Any], errors: list[BaseException], call: Any, *args: Any
         errors.append(exc)
 
 
-def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
-    """The webhook function's executions in time order, with a `text` column to search.
+def _hook_executions(rows: pa.Table, pattern: str) -> tuple[pa.Table, dict[str, Any]]:
+    """The webhook deliveries in time order, one row a request, with a `text` column to search.
 
-    `text` is the execution's own message, the console lines logged under its request id (the
-    log stream sends them as separate events) and its error, one per line.
+    An HTTP action and the mutations and actions it runs share a request id: a delivery is a
+    request, named by its HTTP action (else its first execution). `text` is every console line
+    logged under the request (the log stream sends them as separate events), then the
+    executions' messages and errors, one per line. A request that left only console lines of
+    the webhook function with the adapter's error (a text log without `--success`) is a
+    delivery too: the adapter answered it 400 though nothing failed.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -266,15 +320,34 @@ def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
     if rx.search(""):
         is_hook = pc.or_(is_hook, pc.is_null(function))
     kind = rows.column("kind")
-    needed = ["ts", "function", "status", "duration_ms", "error", "request_id", "message"]
-    hooks = _in_time_order(
-        rows.select(needed).filter(pc.and_(pc.equal(kind, "execution"), is_hook))
-    )
+    needed = ["ts", "function", "udf", "status", "duration_ms", "error", "request_id", "message"]
+    is_exec = pc.fill_null(pc.equal(kind, "execution"), False)
+    hooks = rows.select(needed).filter(pc.and_(is_exec, is_hook))
+    is_log = pc.fill_null(pc.equal(kind, "log"), False)
+    said = pc.fill_null(pc.match_substring(rows.column("message"), ADAPTER_PREFIX), False)
+    adapter_logs = rows.select(needed).filter(pc.and_(pc.and_(is_log, is_hook), said))
+    if adapter_logs.num_rows:
+        alone = pc.invert(
+            pc.fill_null(
+                pc.is_in(adapter_logs.column("request_id"), value_set=hooks.column("request_id")),
+                False,
+            )
+        )
+        alone = pc.and_(alone, pc.is_valid(adapter_logs.column("request_id")))
+        extra = adapter_logs.filter(alone)
+        if extra.num_rows:
+            null = pa.nulls(extra.num_rows, pa.string())
+            extra = extra.set_column(needed.index("message"), "message", null)
+            hooks = pa.concat_tables([hooks, extra.cast(hooks.schema)])
+    n_executions = hooks.num_rows
+    hooks = _one_per_request(_in_time_order(hooks))
+    info = {"executions": n_executions, **_request_functions(rows, hooks, is_exec)}
+    hooks = hooks.drop_columns(["udf"])
     message = pc.fill_null(hooks.column("message"), "")
     error = pc.fill_null(hooks.column("error"), "")
     logs = rows.select(["ts", "request_id", "message"]).filter(
         pc.and_(
-            pc.and_(pc.equal(kind, "log"), pc.is_valid(rows.column("request_id"))),
+            pc.and_(is_log, pc.is_valid(rows.column("request_id"))),
             pc.invert(pc.fill_null(pc.equal(rows.column("message"), ""), True)),
         )
     )
@@ -287,7 +360,93 @@ def _hook_executions(rows: pa.Table, pattern: str) -> pa.Table:
     else:
         text = pc.binary_join_element_wise(message, "", error, "\n")
     # One chunk (Arrow's JSON reader made hundreds): each regex call compiles its pattern per chunk.
-    return hooks.append_column("text", pa.chunked_array([text.combine_chunks()]))
+    return hooks.append_column("text", pa.chunked_array([text.combine_chunks()])), info
+
+
+def _one_per_request(hooks: pa.Table) -> pa.Table:
+    """Keep one execution a request (its HTTP action, else its first), in time order.
+
+    The others' messages and errors join the kept one's, so a mutation's error still tells.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rid = hooks.column("request_id")
+    n = hooks.num_rows
+    http = pc.fill_null(pc.equal(hooks.column("udf"), "http_action"), False)
+    n_http = _count(http)
+    unique = rid.null_count == n or pc.count_distinct(rid).as_py() == n - rid.null_count
+    if n < 2 or (unique and n_http in (0, n)):
+        return hooks  # one execution a request already: the usual case costs nothing
+    index = pa.array(np.arange(n, dtype=np.int64))
+    key = pc.if_else(pc.is_valid(rid), rid, pc.cast(index, pa.string()))
+    first = pc.if_else(http, 0, 1)
+    order = pa.table({"key": key, "rank": first, "i": index})
+    order = order.take(
+        pc.sort_indices(order, [("key", "ascending"), ("rank", "ascending"), ("i", "ascending")])
+    )
+    keys = order.column("key").to_numpy(zero_copy_only=False)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = keys[1:] != keys[:-1]
+    if n_http:
+        # DodoPayments delivers to an HTTP action: a mutation matched by --function that no
+        # action's request holds (text logs have no request ids) is not a delivery of its own.
+        starts &= order.column("rank").to_numpy() == 0
+    kept = np.sort(order.column("i").to_numpy()[starts])
+    grouped = pa.table(
+        {
+            "key": key,
+            "message": pc.fill_null(hooks.column("message"), ""),
+            "error": pc.fill_null(hooks.column("error"), ""),
+        }
+    ).group_by("key", use_threads=False)
+    joined = grouped.aggregate([("message", "list"), ("error", "list")])
+    out = hooks.take(pa.array(kept))
+    at = pc.index_in(pc.take(key, pa.array(kept)), value_set=joined.column("key"))
+    for name in ("message", "error"):
+        # The kept row's own text first: the handler's error is the one to name.
+        texts = pc.take(pc.binary_join(joined.column(f"{name}_list"), "\n"), at)
+        texts = pc.utf8_trim(texts, "\n")
+        empty = pc.equal(texts, "")
+        out = out.set_column(
+            out.schema.get_field_index(name),
+            name,
+            pc.if_else(empty, pa.scalar(None, pa.string()), texts),
+        )
+    return out
+
+
+def _request_functions(rows: pa.Table, hooks: pa.Table, is_exec: Any) -> dict[str, Any]:
+    """Which function handled the deliveries, and which others ran under their requests."""
+    import pyarrow.compute as pc
+
+    handlers = _most_common(hooks.column("function").drop_null(), 5)
+    rids = hooks.column("request_id").drop_null()
+    ran: list[tuple[str, int]] = []
+    if len(rids):
+        under = pc.and_(
+            is_exec, pc.fill_null(pc.is_in(rows.column("request_id"), value_set=rids), False)
+        )
+        others = rows.select(["function", "udf"]).filter(under)
+        if others.num_rows > len(rids):  # more executions than deliveries: some ran under them
+            label = pc.binary_join_element_wise(
+                pc.fill_null(others.column("function"), "?"),
+                " (",
+                pc.fill_null(others.column("udf"), "?"),
+                ")",
+                "",
+            )
+            handled = {f"{f} (" for f, _ in handlers}
+            ran = [
+                (k, v)
+                for k, v in _most_common(label, 12)
+                if not any(k.startswith(h) for h in handled)
+            ]
+    return {
+        "handlers": [f"{name}: {count}" for name, count in handlers],
+        "ran": [f"{name}: {count}" for name, count in ran[:8]],
+    }
 
 
 def _without_own_checks(hooks: pa.Table) -> tuple[pa.Table, int]:
@@ -371,15 +530,18 @@ def _errors(execs: pa.Table) -> dict[str, Any]:
     text = execs.column("text")
     n = execs.num_rows
     sig = _search(text, SIGNATURE_RX)
-    failed = pc.fill_null(pc.equal(execs.column("status"), "failure"), False)
+    adapter = pc.fill_null(pc.match_substring(text, ADAPTER_PREFIX), False)
+    # The adapter's 400s are failed deliveries though their executions succeeded.
+    failed = pc.or_(pc.fill_null(pc.equal(execs.column("status"), "failure"), False), adapter)
     handler = pc.and_(failed, pc.invert(sig))
     n_failed = _count(failed)
     n_handler = _count(handler)
     n_sig = _count(sig)
-    errors = pc.utf8_slice_codeunits(
-        pc.fill_null(execs.column("error").filter(handler), ""), 0, 160
-    )
+    said = _search(text, ADAPTER_RX, extract=True)
+    reason = pc.if_else(pc.is_valid(execs.column("error")), execs.column("error"), said)
+    errors = pc.utf8_slice_codeunits(pc.fill_null(reason.filter(handler), ""), 0, 160)
     return {
+        "adapter_errors": _count(adapter),
         "failures": n_failed,
         "first_failure_at": _iso(pc.min(execs.column("ts").filter(failed)).as_py()),
         "handler_errors": n_handler,
