@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, ClassVar
 
+from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
 
 SLOW_MS = 15_000  # DodoPayments' delivery timeout
@@ -63,7 +64,9 @@ class WebhookCapturesProbe:
     """Verify every captured delivery in the window; for each failure, find the reason."""
 
     name: ClassVar[str] = "webhook_captures"
-    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.captures.{f}" for f in FACTS)
+    provides: ClassVar[frozenset[str]] = frozenset(f"webhook.captures.{f}" for f in FACTS) | {
+        fact_name("webhook_captures")
+    }
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Read the captures, verify them, count the reasons."""
@@ -145,6 +148,19 @@ class WebhookCapturesProbe:
         ids = Counter(d.webhook_id for d in inside if d.webhook_id)
         put("duplicate_ids", sum(1 for c in ids.values() if c > 1))
         put("by_type", dict(Counter(t for d in inside if (t := d.event_type()))))
+        sink.put(fact_name(self.name), checked(len(deliveries), len(bad), len(inside)).to_json())
+
+
+def checked(readable: int, bad: int, inside: int) -> Checked:
+    """Say how many captured deliveries were read and verified, and what to give when none."""
+    detail = f"{readable} deliveries read, {bad} entries unreadable; {inside} in the window"
+    if not readable and bad:
+        hint = "no entry is a captured request: give a HAR file or JSON lines of {headers, body}"
+    elif not readable:
+        hint = "the capture holds no delivery: export the requests as HAR (browser or proxy)"
+    else:
+        hint = "no captured delivery inside the window: widen --since to the capture's time span"
+    return Checked(inside, "deliveries", detail, hint)
 
 
 def _magnitude(value: float) -> float:

@@ -102,8 +102,13 @@ def command_plan(
         "tolerance_s": opts.tolerance_s,
         "endpoint": endpoint,
     }
-    probes = ("webhook_logs", "webhook_captures") + (("webhook_endpoint",) if endpoint else ())
-    probes = (probes if logs or captures or endpoint else ()) + live.probes
+    # Only what was given runs: a probe with nothing to read would make the run "nothing checked".
+    probes = (
+        (("webhook_logs",) if logs else ())
+        + (("webhook_captures",) if captures else ())
+        + (("webhook_endpoint",) if endpoint else ())
+    )
+    probes = probes + tuple(p for p in live.probes if p not in probes)
     options.update(live.options)
     target = endpoint or ", ".join([*given_logs, *captures]) or live.target
     secrets_read = tuple(v for v in secrets.values() if v) + live.secrets
