@@ -11,12 +11,44 @@ from typing import Any
 from diagnose.errors import BadInput
 from diagnose.model import Diagnosis, FactSet
 from diagnose.redact import Redactor
+from diagnose.rules.load import Rule
 from diagnose.settings import Common
 
 
-def use_color(stream: Any) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set (no-color.org)."""
-    return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
+def use_color(stream: Any, choice: str = "auto") -> bool:
+    """Decide colour: --color always|never wins; else FORCE_COLOR/CLICOLOR_FORCE force it
+    (force-color.org), a non-empty NO_COLOR refuses it (no-color.org), else only on a terminal."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0") or os.environ.get(
+        "CLICOLOR_FORCE", ""
+    ) not in ("", "0"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def in_github_actions() -> bool:
+    """True inside a GitHub Actions job (the runner sets GITHUB_ACTIONS=true)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def report_to_github(diagnosis: Diagnosis, redactor: Redactor) -> None:
+    """Annotations on stderr (stdout stays the report) and the job summary, when in Actions."""
+    from diagnose.render.github import annotation_lines, step_summary
+
+    sys.stderr.write(redactor.text(annotation_lines(diagnosis)))
+    sys.stderr.flush()
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(redactor.text(step_summary(diagnosis)))
+        except OSError as exc:
+            raise BadInput(
+                f"cannot write GITHUB_STEP_SUMMARY {summary}: {exc.strerror or exc}"
+            ) from None
 
 
 def write_text(text: str, path: Path | None, redactor: Redactor) -> None:
@@ -37,15 +69,26 @@ def save_facts(factset: FactSet, path: Path, redactor: Redactor) -> None:
     write_text(redactor.json(factset.to_json(), indent=2) + "\n", path, Redactor())
 
 
-def finish(diagnosis: Diagnosis, common: Common) -> int:
-    """Render, write, save facts, attach; return the exit code."""
+def finish(diagnosis: Diagnosis, common: Common, rules: Sequence[Rule] | None = None) -> int:
+    """Render, write, JUnit, GitHub annotations, save facts, attach; return the exit code."""
     from diagnose.render import OutputFormat, renderer
 
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)
-    color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
-    text = renderer(fmt, color=color, verbose=common.verbose, redactor=redactor)(diagnosis)
-    write_text(text, common.output, redactor)
+    color = (
+        common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout, common.color)
+    )
+    render = renderer(
+        fmt, color=color, verbose=common.verbose, brief=common.brief, redactor=redactor
+    )
+    write_text(render(diagnosis), common.output, redactor)
+    if common.junit is not None:
+        from diagnose.render.junit import render_junit
+
+        judged = common.rules() if rules is None else rules
+        write_text(render_junit(diagnosis, judged), common.junit, redactor)
+    if in_github_actions():
+        report_to_github(diagnosis, redactor)
     if common.save_facts is not None:
         save_facts(diagnosis.factset, common.save_facts, redactor)
     if common.attach:
@@ -67,7 +110,11 @@ def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     if fmt is OutputFormat.JSON:
         text = "".join(render_json(d, redactor, indent=None) for d in diagnoses)
     else:
-        color = common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout)
-        render = renderer(fmt, color=color, verbose=common.verbose)
+        color = (
+            common.output is None
+            and fmt is OutputFormat.TEXT
+            and use_color(sys.stdout, common.color)
+        )
+        render = renderer(fmt, color=color, verbose=common.verbose, brief=common.brief)
         text = "\n".join(render(d).rstrip("\n") + "\n" for d in diagnoses)
     write_text(text, common.output, redactor)

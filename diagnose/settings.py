@@ -59,6 +59,9 @@ class Common:
     extra_secret_env: tuple[str, ...] = ()
     extra_secret_values: tuple[str, ...] = ()
     offline: bool = False  # --offline: files only, no live source (diagnose/sources)
+    brief: bool = False  # --brief: the first screen only (diagnose/render/text.py)
+    color: str = "auto"  # --color auto|always|never (diagnose/output.py)
+    junit: Path | None = None  # --junit FILE: also a JUnit report (diagnose/render/junit.py)
 
     def redactor(self) -> Redactor:
         """Return the redactor that knows every configured secret's value."""
@@ -98,6 +101,7 @@ def make_common(
         from diagnose.incidents.attach import check_target
 
         check_target(str(params["attach"]), config)
+    _refuse_format_as_file(params.get("output"))
     rules_dirs = tuple(Path(p) for p in params.get("rules_dirs") or ())
     for d in rules_dirs:
         if not d.is_dir():
@@ -116,7 +120,32 @@ def make_common(
         extra_secret_env=tuple(secret_env),
         extra_secret_values=tuple(secret_values),
         offline=bool(params.get("offline")),
+        brief=bool(params.get("brief")),
+        color=str(params.get("color") or "auto"),
+        junit=Path(params["junit"]) if params.get("junit") else None,
     )
+
+
+# `-o json` is kubectl's habit for "output as JSON"; here it would write a text report to ./json.
+_FORMAT_NAMES = frozenset({"text", "json", "markdown", "md", "html", "junit", "xml", "yaml"})
+
+
+_FORMAT_ALIAS = {"md": "markdown"}
+
+
+def _refuse_format_as_file(output: str | None) -> None:
+    """Refuse a bare format name as the --output file, with the option that was meant."""
+    if output and output.lower() in _FORMAT_NAMES:
+        name = output.lower()
+        meant = (
+            "--junit FILE"
+            if name in ("junit", "xml")
+            else f"--format {_FORMAT_ALIAS.get(name, name)}"
+        )
+        raise BadInput(
+            f"-o {output}: that would write the report to a file named {output!r}; "
+            f"did you mean {meant}? (to write that file, give ./{output})"
+        )
 
 
 def invocation(argv: Sequence[str] | None = None) -> str:

@@ -29,6 +29,23 @@ def common_options(fn: F) -> F:
             help="Write the report to FILE instead of stdout.",
         ),
         click.option(
+            "--brief",
+            is_flag=True,
+            help="Print only the first screen: the answer and one line per finding.",
+        ),
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Colour text output (auto: on a terminal; NO_COLOR, FORCE_COLOR apply).",
+        ),
+        click.option(
+            "--junit",
+            type=click.Path(dir_okay=False),
+            help="Also write a JUnit XML report to FILE (one failure per root cause).",
+        ),
+        click.option(
             "--timeout",
             type=float,
             default=None,
@@ -73,9 +90,7 @@ def given(params: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: params.pop(name) for name in names if name in params}
 
 
-def run_family(
-    command: str, params: dict[str, Any], build: Callable[..., Any], junit: str | None = None
-) -> int:
+def run_family(command: str, params: dict[str, Any], build: Callable[..., Any]) -> int:
     """Wire one diagnosing command: common options -> the family's plans -> engine -> output.
 
     `build(common)` returns the plans (raising BadInput for bad input); secret values the plans
@@ -91,10 +106,4 @@ def run_family(
     common = make_common(params, secret_values=secrets) if secrets else pre
     rules = common.rules()
     diagnosis = run_plans(common, command, plans, rules)
-    code = finish(diagnosis, common)
-    if junit:
-        from diagnose.output import write_text
-        from diagnose.render.junit import render_junit
-
-        write_text(render_junit(diagnosis, rules), Path(junit), common.redactor())
-    return code
+    return finish(diagnosis, common, rules)

@@ -15,11 +15,8 @@ from diagnose.commands.common import common_options, given, run_family
 @click.option(
     "--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url]."
 )
-@click.option(
-    "--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE."
-)
 @common_options
-def command(junit: str | None, **params: Any) -> None:
+def command(**params: Any) -> None:
     """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
     from diagnose.families.smoke.options import SmokeOptions
     from diagnose.families.smoke.plan import command_plan
@@ -30,4 +27,4 @@ def command(junit: str | None, **params: Any) -> None:
     def build(common: Any) -> list[Any]:
         return [command_plan(resolve(SmokeOptions, common.config, mine))]
 
-    sys.exit(run_family("smoke", params, build, junit))
+    sys.exit(run_family("smoke", params, build))

@@ -25,6 +25,7 @@ def renderer(
     *,
     color: bool = False,
     verbose: bool = False,
+    brief: bool = False,
     redactor: Redactor | None = None,
 ) -> Callable[[Diagnosis], str]:
     """Return the renderer for a format; JSON is masked with the redactor as it is built."""
@@ -32,4 +33,4 @@ def renderer(
         return lambda d: render_json(d, redactor)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(d, verbose=verbose)
-    return lambda d: render_text(d, color=color, verbose=verbose)
+    return lambda d: render_text(d, color=color, verbose=verbose, brief=brief)

@@ -1,4 +1,5 @@
-"""JUnit XML for CI: one test case per rule judged; a finding is a failure."""
+"""JUnit XML for CI: one test case per root cause or quiet rule; a root cause is a failure and
+the symptoms it explains are listed inside it, so one cause counts as one failure."""
 
 from __future__ import annotations
 
@@ -18,10 +19,7 @@ def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
         for i in (diagnosis.checklist.items if diagnosis.checklist else ())
         if i.state is ItemState.INCONCLUSIVE
     }
-    fired: list[Finding] = []
-    for f in diagnosis.findings:
-        fired.append(f)
-        fired.extend(f.explains)
+    fired: list[Finding] = list(diagnosis.findings)
     suite = ET.Element(
         "testsuite",
         name=f"diagnose {diagnosis.command}",
@@ -35,7 +33,10 @@ def render_junit(diagnosis: Diagnosis, rules: Sequence[Rule] = ()) -> str:
             suite, "testcase", classname=f.id.split(".")[0], name=f"{f.id}: {f.title}"
         )
         failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
-        failure.text = "\n".join([*f.evidence, "", *f.remediation, *(f"$ {c}" for c in f.commands)])
+        explained = [f"explains {e.id} ({e.severity.value}): {e.message}" for e in f.explains]
+        failure.text = "\n".join(
+            [*f.evidence, *explained, "", *f.remediation, *(f"$ {c}" for c in f.commands)]
+        )
     for item in diagnosis.inconclusive:
         case = ET.SubElement(
             suite,

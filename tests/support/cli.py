@@ -34,7 +34,13 @@ def run_cli(
     timeout: float = 60,
 ) -> Result:
     """Run `python -m diagnose ARGS` for real, as a user would."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    # A test's run is not a CI job's step, even when the suite itself runs in GitHub Actions.
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR", "CLICOLOR_FORCE")
+    }
+    full_env = {**inherited, "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "diagnose", *args],
         capture_output=True,
