@@ -61,6 +61,17 @@ def lint_rules(dirs: tuple[str, ...]) -> int:
     problems = [
         p for p in lint(roots, catalog()) if not dirs or any(_under(p.path, d) for d in paths)
     ]
+    if not problems:
+        # Sound rules are rendered on their fire cases: how the message reads is linted too.
+        from diagnose.rules.load import load_rules
+        from diagnose.rules.messages import lint_messages
+
+        rules = [
+            r
+            for r in load_rules(roots, catalog())
+            if not dirs or any(_under(r.path, d) for d in paths)
+        ]
+        problems = lint_messages(rules, catalog())
     for problem in problems:
         click.echo(str(problem))
     count = sum(len(rule_files(p)) for p in paths)

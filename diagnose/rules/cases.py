@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from diagnose.model import FactSet, ProbeOutcome, ProbeStatus
+from diagnose.model import FactSet, Finding, ProbeOutcome, ProbeStatus
 from diagnose.rules.evaluate import fact_getter, judge, to_finding
 from diagnose.rules.load import CASE_SUFFIX, Rule
 
@@ -119,10 +119,10 @@ def _base(case: Path, root: Path, name: str) -> dict[str, Any]:
     raise CaseFileError(f"{case}: no base {name!r} (looked for _bases/{name}.yaml up to {root})")
 
 
-def run_case(
+def case_factset(
     rule: Rule, case: Mapping[str, Any], where: Path, providers: Mapping[str, str]
-) -> CaseResult:
-    """Evaluate one case (from the cases file `where`): base facts, own facts, probe statuses."""
+) -> FactSet:
+    """Return the facts one case (from the cases file `where`) gives its rule."""
     facts: dict[str, Any] = {}
     if case.get("base"):
         facts.update(_base(where, rules_root(rule), str(case["base"])))
@@ -138,7 +138,23 @@ def run_case(
         )
         for name in sorted(needed)
     )
-    factset = FactSet("rules-test", rule.id, "1970-01-01T00:00:00Z", probes, facts)
+    return FactSet("rules-test", rule.id, "1970-01-01T00:00:00Z", probes, facts)
+
+
+def case_finding(
+    rule: Rule, case: Mapping[str, Any], where: Path, providers: Mapping[str, str]
+) -> Finding | None:
+    """Return the finding a case makes its rule produce, or None when it does not fire."""
+    factset = case_factset(rule, case, where, providers)
+    verdict = judge(rule, factset, providers)
+    return to_finding(verdict, fact_getter(factset, providers)) if verdict.state == "fire" else None
+
+
+def run_case(
+    rule: Rule, case: Mapping[str, Any], where: Path, providers: Mapping[str, str]
+) -> CaseResult:
+    """Evaluate one case (from the cases file `where`): base facts, own facts, probe statuses."""
+    factset = case_factset(rule, case, where, providers)
     verdict = judge(rule, factset, providers)
     detail = "; ".join(verdict.evidence) or verdict.reason
     name, expect = str(case.get("name", "?")), str(case["expect"])

@@ -18,6 +18,7 @@ from diagnose.model import (
 )
 from diagnose.rules.conditions import UNKNOWN, VAR_RX, Bound, show, substitute
 from diagnose.rules.load import TEMPLATE_RX, Rule
+from diagnose.rules.wording import drop_zero_clauses, prose
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def formatted(value: Any, fmt: str | None) -> str:
         return f"{value * 100:.2f} %"
     if fmt == "join" and isinstance(value, list | tuple):
         return "; ".join(v if isinstance(v, str) else show(v) for v in value)
-    return show(value)
+    return prose(value)
 
 
 def score(severity: Severity, confidence: Confidence) -> float:
@@ -147,7 +148,7 @@ def to_finding(v: Verdict, get: Any) -> Finding:
         severity=r.severity,
         confidence=r.confidence,
         score=score(r.severity, r.confidence),
-        message=render_template(r.message, get, first),
+        message=drop_zero_clauses(render_template(r.message, get, first)),
         evidence=v.evidence,
         remediation=tuple(render_template(s, get, first) for s in r.remediation),
         commands=tuple(render_template(c, get, first) for c in r.commands),
