@@ -63,7 +63,6 @@ def lint_rules(dirs: tuple[str, ...]) -> int:
     ]
     if not problems:
         # Sound rules are rendered on their fire cases: how the message reads is linted too.
-        from diagnose.rules.load import load_rules
         from diagnose.rules.messages import lint_messages
 
         rules = [
