@@ -165,12 +165,16 @@ def run_replay(
         raise BadInput(
             f"no delivery with webhook-id (or body containing) {event_id!r} in {', '.join(capture)}"
         )
+    msg_id = found.webhook_id or event_id
+    if not send:
+        text = curl_script(found, msg_id, to, secret_env)
+        write_text(text, common.output, common.redactor())
+        return 0
     secret = os.environ.get(secret_env)
     if not secret:
         raise BadInput(
             f"${secret_env} is not set: export the webhook secret (whsec_...) to re-sign"
         )
-    msg_id = found.webhook_id or event_id
     ts = str(int(common.now.timestamp()))
     try:
         signature = sign(secret, msg_id, ts, found.body)
@@ -183,18 +187,6 @@ def run_replay(
         "webhook-signature": signature,
     }
     redactor = common.redactor().with_secrets([secret, signature])
-    if not send:
-        shown = {**headers, "webhook-signature": "v1,[REDACTED]"}
-        parts_ = [f"curl -sS -X POST {shlex.quote(to)}"]
-        parts_ += [f"-H {shlex.quote(f'{k}: {v}')}" for k, v in shown.items()]
-        parts_.append(f"--data-binary {shlex.quote(found.body.decode('utf-8', 'replace'))}")
-        text = (
-            f"# {found.source}: webhook-id {msg_id}, re-signed at {ts} (not sent; add --send)\n"
-            + " \\\n  ".join(parts_)
-            + "\n"
-        )
-        write_text(text, common.output, redactor)
-        return 0
 
     t0 = time.monotonic()
     # One request, bounded as a whole (a receiver that trickles its answer never trips a
@@ -217,6 +209,41 @@ def run_replay(
         code = 0 if 200 <= status < 300 else 2
     write_text(text, common.output, redactor)
     return code
+
+
+def curl_script(found: Any, msg_id: str, to: str, secret_env: str) -> str:
+    """Return a shell snippet that signs the delivery when it runs (Standard Webhooks: base64
+    HMAC-SHA256 of `id.timestamp.body` keyed with the secret's base64 part) and POSTs it with curl.
+
+    The secret is read from its environment variable at run time: neither it nor a signature is
+    ever printed, and the timestamp is fresh whenever the snippet is pasted.
+    """
+    try:
+        body = found.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(
+            f"webhook-id {msg_id}: the body is not UTF-8 text, so it cannot be pasted; use --send"
+        ) from None
+    if "\0" in body:
+        raise BadInput(f"webhook-id {msg_id}: the body holds a NUL byte; use --send")
+    ctype = found.headers.get("content-type", "application/json")
+    q = shlex.quote
+    return "\n".join(
+        [
+            f"# {found.source}: webhook-id {msg_id}, re-signed when run with ${secret_env} (not sent; add --send, or run this)",
+            f': "${{{secret_env}:?export {secret_env}=whsec_... (the endpoint signing secret)}}"',
+            f"id={q(msg_id)}",
+            "ts=$(date +%s)",
+            f"body={q(body)}",
+            f'key=$(printf %s "${{{secret_env}#whsec_}}" | base64 -d | od -An -v -tx1 | tr -d " \\n")',
+            'sig=$(printf \'%s.%s.%s\' "$id" "$ts" "$body" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64 | tr -d \'\\n\')',
+            f"curl -sS -X POST {q(to)} \\",
+            f"  -H {q('content-type: ' + ctype)} \\",
+            '  -H "webhook-id: $id" -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" \\',
+            '  --data-binary "$body"',
+            "",
+        ]
+    )
 
 
 def _post_once(

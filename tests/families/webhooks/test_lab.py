@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,8 +185,23 @@ def test_replay_prints_curl_without_secrets(
             ["webhooks", "replay", "msg_replay0001", "--capture", str(cap), "--to", rx.url], capsys
         )
         assert code == 0
-        assert "curl" in out and "webhook-id: msg_replay0001" in out
-        assert "v1,[REDACTED]" in out and SECRET not in out
+        assert "curl" in out and "id=msg_replay0001" in out
+        assert SECRET not in out and "v1,$sig" in out
+        # Pasted into a shell with the secret in its variable, the snippet signs and is accepted.
+        pasted = subprocess.run(
+            ["bash", "-c", out],
+            env={"PATH": os.environ["PATH"], "DODO_PAYMENTS_WEBHOOK_KEY": SECRET},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert pasted.returncode == 0, pasted.stderr
+        assert rx.state.answered == [200, 200], pasted.stdout + pasted.stderr
+        # Without the variable it stops with one line saying what to export, sending nothing.
+        unset = subprocess.run(
+            ["bash", "-c", out], env={"PATH": os.environ["PATH"]}, capture_output=True, text=True
+        )
+        assert unset.returncode != 0 and "export DODO_PAYMENTS_WEBHOOK_KEY" in unset.stderr
         code, out, _ = run(
             [
                 "webhooks",
@@ -200,7 +217,7 @@ def test_replay_prints_curl_without_secrets(
         )
         assert code == 0, out
         assert out.startswith(f"POST {rx.url}: 200 in ")
-        assert rx.state.answered == [200, 200]
+        assert rx.state.answered == [200, 200, 200]
 
 
 def test_replay_refuses_plain_http_to_a_remote_host(
