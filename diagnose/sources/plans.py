@@ -219,8 +219,6 @@ def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
 
 def _pages_build(common: Common, opts: SourcesOptions) -> Live:
     """The latest production Pages deployment's build log, when it failed (no GitHub token)."""
-    from diagnose.sources import cloudflare
-
     token = os.environ.get("CLOUDFLARE_API_TOKEN")
     account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
     project = opts.cloudflare_pages_project or common.config.get("service", "pages_project")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from diagnose.families.ssl.verifiers import openssl_context
 from diagnose.net.http_check import FIELDS, USER_AGENT, Check, send
 from diagnose.net.resolve import resolve, resolvers_from
 from diagnose.probe import FactSink, ProbeContext
@@ -42,8 +43,6 @@ def verify_context(ca_file: str | None) -> ssl.SSLContext:
     One context serves every request of a run (SSLContext is safe to share between threads),
     so the page is fetched trusting exactly what the chain was judged against.
     """
-    from diagnose.families.ssl.verifiers import openssl_context
-
     return openssl_context(ca_file)
 
 

@@ -10,6 +10,7 @@ only the strict verifier rejects it, the defect is reported for what it is.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Sequence
@@ -112,8 +113,6 @@ def strict_verdict(
 
 def _name_oids(text: str) -> str:
     """Name the extension OIDs in pyca's message: '2.5.29.19' becomes '2.5.29.19 (basicConstraints)'."""
-    import re
-
     from cryptography.x509 import ObjectIdentifier
 
     def name(match: re.Match[str]) -> str:

@@ -230,13 +230,33 @@ def test_page_slower_than_the_deadline_allows(tmp_path: Path) -> None:
 
 
 def test_nothing_measured_is_unknown(tmp_path: Path) -> None:
-    """A deadline too short for even one answer measures nothing: unknown with the way out."""
+    """A deadline too short for even one answer measures nothing: unknown with the way out.
+
+    The budget is set above what the cut requests had waited: a wait past the budget would be
+    evidence (a lower bound on the response time), see the next test.
+    """
+    config = tmp_path / "diagnose.toml"
+    config.write_text("[budgets]\np95_ms = 5000\n", encoding="utf-8")
     with serve("healthy", time_scale=1.0, base_ms=9000) as app:
         rc, data, err = run(
-            app.url, "-n", "2", "--warmup", "0", "--timeout", "3", "--format", "json"
-        )
+            app.url, "-n", "2", "--warmup", "0", "--timeout", "3", "--format", "json",
+            "--config", str(config),
+        )  # fmt: skip
     assert data is not None, err
     assert (rc, data["status"], data["findings"]) == (3, "unknown", [])
     assert data["facts"]["checked.latency_sample"]["count"] == 0
     assert any(n.startswith("nothing checked by latency_sample") for n in data["notes"])
     assert data["facts"]["latency.sample.rerun"].endswith("--timeout 9")
+
+
+def test_a_cut_request_that_waited_past_the_budget_is_slow_not_an_error() -> None:
+    """Cut by our deadline after 2.3 s against a 2 s budget: over budget for sure, never an error."""
+    with serve("healthy", time_scale=1.0, base_ms=9000) as app:
+        rc, data, err = run(
+            app.url, "-n", "2", "--warmup", "0", "--timeout", "3", "--format", "json"
+        )
+    assert data is not None, err
+    assert (rc, data["status"]) == (1, "warning")
+    assert [f["id"] for f in data["findings"]] == ["latency.p95-over-budget"]
+    assert data["facts"]["latency.sample.errors"] == 0
+    assert data["facts"]["latency.sample.slow_unfinished"] == 2
