@@ -128,6 +128,22 @@ def rules_docs(output: str | None, check_file: str | None) -> None:
     sys.exit(rule_docs(output, check_file))
 
 
+MAX_ERROR_LINE = 1000  # characters: an error quotes input, and input can be 100 MB on one line
+
+
+def say(line: str) -> None:
+    """Write one stderr line through the redactor (patterns and the default secret variables),
+    cut to a bounded length: every BadInput line passes here, and they quote URLs."""
+    from diagnose.config import Config
+    from diagnose.redact import Redactor
+
+    text = " ".join(line.split("\n"))
+    text = Redactor(Config().secret_values(())).text(text)
+    if len(text) > MAX_ERROR_LINE:
+        text = text[: MAX_ERROR_LINE - 1] + "…"
+    click.echo(text, err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; usage errors and bad input print one line and exit 3, never a traceback."""
     try:
@@ -136,29 +152,28 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.UsageError as exc:
         hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        click.echo(f"diagnose: {exc.format_message()}{hint}", err=True)
+        say(f"diagnose: {exc.format_message()}{hint}")
         sys.exit(3)
     except click.exceptions.Abort:
-        click.echo("diagnose: aborted", err=True)
+        say("diagnose: aborted")
         sys.exit(3)
     except click.ClickException as exc:
-        click.echo(f"diagnose: {exc.format_message()}", err=True)
+        say(f"diagnose: {exc.format_message()}")
         sys.exit(3)
     except BadInput as exc:
-        click.echo(f"diagnose: {exc}", err=True)
+        say(f"diagnose: {exc}")
         sys.exit(3)
     except KeyboardInterrupt:
-        click.echo("diagnose: interrupted", err=True)
+        say("diagnose: interrupted")
         sys.exit(3)
     except BrokenPipeError:
         sys.exit(3)
     except Exception as exc:  # noqa: BLE001 - the contract is "never a traceback"
         if os.environ.get("DIAGNOSE_DEBUG"):
             raise
-        click.echo(
+        say(
             f"diagnose: internal error: {type(exc).__name__}: {exc} "
-            "(a bug: re-run with DIAGNOSE_DEBUG=1 and report the traceback)",
-            err=True,
+            "(a bug: re-run with DIAGNOSE_DEBUG=1 and report the traceback)"
         )
         sys.exit(3)
     sys.exit(0)

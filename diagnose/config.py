@@ -12,8 +12,10 @@ from typing import Any
 
 from diagnose.errors import BadInput
 from diagnose.options import config_types, fields
+from diagnose.safefiles import read_input_text
 
 DEFAULT_NAME = "diagnose.toml"
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; an endless file must not be read whole
 
 # The core sections: section -> key -> accepted type(s). The families' sections come from their
 # options classes (diagnose/families/<name>/options.py), so a key and its default live in one
@@ -127,9 +129,7 @@ def load_config(path: Path | None) -> Config:
             raise BadInput(f"config {path}: no such file")
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"config {path}: cannot read: {exc}") from None
+        data = tomllib.loads(read_input_text(path, "config", MAX_CONFIG_BYTES))
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"config {path}: {exc}") from None
     known = schema()

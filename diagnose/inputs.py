@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from diagnose.errors import BadInput
 from diagnose.model import FactSet
+from diagnose.safefiles import read_input, read_input_text
+from diagnose.strictjson import loads as strict_loads
+
+MAX_TARGETS_BYTES = 8 << 20
+MAX_QUOTED = 120  # characters of a user's value quoted back in an error line
+
+
+def clip(value: str, limit: int = MAX_QUOTED) -> str:
+    """Cut a quoted value to a bounded length, saying how much was left out."""
+    return value if len(value) <= limit else f"{value[:limit]}... ({len(value)} characters)"
 
 
 def read_json_object(path: str, what: str) -> dict[str, Any]:
     """Read a JSON object from a file or `-`; raise BadInput naming the file, line and problem."""
+    raw = read_input_text(path, "")
     try:
-        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read: {exc}") from None
-    try:
-        data = json.loads(raw)
+        data = strict_loads(raw)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
@@ -50,12 +53,14 @@ def check_domain(value: str) -> str:
     """Return the domain lower-cased without a trailing dot; raise BadInput when it is not one."""
     name = value.strip().rstrip(".").lower()
     if "://" in name or "/" in name:
-        raise BadInput(f"bad DOMAIN {value!r}: give a host name such as dashtray.com, not a URL")
+        raise BadInput(
+            f"bad DOMAIN {clip(value)!r}: give a host name such as dashtray.com, not a URL"
+        )
     labels = name.split(".")
     if not name or len(name) > 253 or any(not 0 < len(x) <= 63 for x in labels):
-        raise BadInput(f"bad DOMAIN {value!r}: not a DNS name")
+        raise BadInput(f"bad DOMAIN {clip(value)!r}: not a DNS name")
     if any(set(x) - _LABEL_OK for x in labels):
-        raise BadInput(f"bad DOMAIN {value!r}: a DNS name has letters, digits and '-' only")
+        raise BadInput(f"bad DOMAIN {clip(value)!r}: a DNS name has letters, digits and '-' only")
     return name
 
 
@@ -73,12 +78,12 @@ def parse_address(value: str, option: str, default_port: int) -> tuple[str, int]
         ipaddress.ip_address(host)
     except ValueError:
         raise BadInput(
-            f"bad {option} {value!r}: give an IP address, e.g. 1.1.1.1 or 127.0.0.1:5353"
+            f"bad {option} {clip(value)!r}: give an IP address, e.g. 1.1.1.1 or 127.0.0.1:5353"
         ) from None
     if not port_text:
         return host, default_port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise BadInput(f"bad {option} {value!r}: the port is not a number from 1 to 65535")
+        raise BadInput(f"bad {option} {clip(value)!r}: the port is not a number from 1 to 65535")
     return host, int(port_text)
 
 
@@ -89,43 +94,24 @@ def check_url(value: str, option: str) -> str:
         port = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
         why = "the port is not a number from 1 to 65535" if "ort" in str(exc) else str(exc)
-        raise BadInput(f"bad {option} {value!r}: {why}") from None
+        raise BadInput(f"bad {option} {clip(value)!r}: {why}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(
-            f"bad {option} {value!r}: give an absolute http(s) URL, e.g. https://dashtray.com"
+            f"bad {option} {clip(value)!r}: give an absolute http(s) URL, e.g. https://dashtray.com"
         )
     if port == 0:
-        raise BadInput(f"bad {option} {value!r}: port 0 is not a port to connect to")
+        raise BadInput(f"bad {option} {clip(value)!r}: port 0 is not a port to connect to")
     return value
 
 
 def read_bytes(source: str, what: str, limit: int) -> bytes:
-    """Read a file or stdin ('-') up to limit bytes; raise BadInput naming it when it cannot be."""
-    label = f"{what} {source}".strip()
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with Path(source).open("rb") as fh:
-                data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise BadInput(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{label}: is a folder, give a file (or - for stdin)") from None
-    except OSError as exc:
-        raise BadInput(f"{label}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise BadInput(f"{label}: larger than {limit // 2**20} MB")
-    return data
+    """Read a regular file or stdin ('-') up to limit bytes; raise BadInput naming it."""
+    return read_input(source, what, limit)
 
 
 def read_targets(path: str) -> list[str]:
     """Read a --targets file (or `-`): one domain per line; blank lines and `#` comments skipped."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise BadInput(f"--targets {path}: cannot read: {reason}") from None
+    text = read_input_text(path, "--targets", MAX_TARGETS_BYTES)
     names: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         value = line.split("#", 1)[0].strip()

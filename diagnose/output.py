@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from diagnose.errors import BadInput
 from diagnose.model import Diagnosis, FactSet
 from diagnose.redact import Redactor
 from diagnose.rules.load import Rule
+from diagnose.safefiles import write_file
 from diagnose.settings import Common
 
 
@@ -58,10 +58,7 @@ def write_text(text: str, path: Path | None, redactor: Redactor) -> None:
         sys.stdout.write(safe)
         sys.stdout.flush()
         return
-    try:
-        path.write_text(safe, encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, safe)  # atomic, never through a symlink, 0600: it holds evidence
 
 
 def save_facts(factset: FactSet, path: Path, redactor: Redactor) -> None:
@@ -86,7 +83,7 @@ def finish(diagnosis: Diagnosis, common: Common, rules: Sequence[Rule] | None = 
         from diagnose.render.junit import render_junit
 
         judged = common.rules() if rules is None else rules
-        write_text(render_junit(diagnosis, judged), common.junit, redactor)
+        write_text(render_junit(redactor.model(diagnosis), judged), common.junit, redactor)
     if in_github_actions():
         report_to_github(diagnosis, redactor)
     if common.save_facts is not None:
@@ -115,6 +112,8 @@ def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
             and fmt is OutputFormat.TEXT
             and use_color(sys.stdout, common.color)
         )
-        render = renderer(fmt, color=color, verbose=common.verbose, brief=common.brief)
+        render = renderer(
+            fmt, color=color, verbose=common.verbose, brief=common.brief, redactor=redactor
+        )
         text = "\n".join(render(d).rstrip("\n") + "\n" for d in diagnoses)
     write_text(text, common.output, redactor)

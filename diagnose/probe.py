@@ -116,6 +116,8 @@ class Probe(Protocol):
         ...
 
 
+# A probe class may also define `warm_imports` ("module" or "module:function" names): the engine imports them
+# before the run's deadline starts, so that heavy imports are not charged to a peer's time.
 # A probe class may also define `describe(facts) -> list[str]` (a staticmethod): lines that show
 # the shape of what it measured (a sparkline, a per-minute table). The engine adds them to the
 # diagnosis' notes from the facts, so a replay shows them too.

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape as xml_escape
+
+T = TypeVar("T")
 
 MASK = "[REDACTED]"
 MIN_SECRET_LEN = 6  # shorter values would mask ordinary words
@@ -18,6 +24,11 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"), r"\1" + MASK),
     # user:password@ in URLs
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), r"\1" + MASK + "@"),
+    # a token alone as the user part (http://TOKEN:@host/, http://TOKEN@host/)
+    (
+        re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[A-Za-z0-9._~+%-]{16,}:?@"),
+        r"\1" + MASK + "@",
+    ),
     # Convex deploy keys: prod:name|token, preview:team:project|token, project:...|token
     (
         re.compile(r"\b(prod|preview|dev|project):[A-Za-z0-9_:-]+\|[A-Za-z0-9+/=_-]{8,}"),
@@ -42,6 +53,38 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The text at a cut: before an ellipsis or the end of a string, or after a leading ellipsis.
+_CUT_END_RX = re.compile(r"[^\s…]{" + str(MIN_SECRET_LEN) + r",}(?=…|\.\.\.|$)")
+_CUT_START_RX = re.compile(r"(?<=…)[^\s…]{" + str(MIN_SECRET_LEN) + ",}")
+_MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>"})
+
+
+def escaped_forms(value: str) -> set[str]:
+    """The value as each output format may spell it: Markdown, XML/HTML, JSON, URL-encoded.
+
+    Rendering escapes text after masking should have happened; masking these forms too, on the
+    final bytes, is what makes a missed step a non-event rather than a leak.
+    """
+    inline = value.replace("_", "\\_").replace("*", "\\*").replace("`", "\\`")
+    markdown = {value, value.translate(_MD), inline, value.replace("|", "\\|")}
+    markdown |= {t.replace("|", "\\|") for t in markdown}
+    forms = set(markdown)
+    for text in markdown:
+        forms |= {
+            text.replace("<", "&lt;").replace(">", "&gt;"),
+            xml_escape(text, {'"': "&quot;", "'": "&apos;"}),
+            xml_escape(text, {'"': "&quot;", "'": "&#x27;"}),
+            xml_escape(text, {'"': "&#34;", "'": "&#39;"}),
+        }
+    forms |= {
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+    }
+    return {f for f in forms if f}
+
+
 class Redactor:
     """Masks known secret values and secret-shaped strings in text and JSON-like data."""
 
@@ -49,9 +92,30 @@ class Redactor:
         # Longest first so that a secret containing another is masked whole.
         values = {s for s in secrets if s and len(s) >= MIN_SECRET_LEN}
         self._values = sorted(values, key=len, reverse=True)
+        forms = {f for v in self._values for f in escaped_forms(v)}
         self._value_rx = (
-            re.compile("|".join(re.escape(v) for v in self._values)) if self._values else None
+            re.compile("|".join(re.escape(v) for v in sorted(forms, key=len, reverse=True)))
+            if forms
+            else None
         )
+
+    # A value cut to a bounded length ("token=sk_abc…") no longer matches whole: the piece left
+    # at the cut is masked when it is the start of a known value (or its end, cut on the left).
+    def _cut_end(self, match: re.Match[str]) -> str:
+        piece = match.group(0)
+        for v in self._values:
+            for k in range(min(len(v) - 1, len(piece)), MIN_SECRET_LEN - 1, -1):
+                if piece.endswith(v[:k]):
+                    return piece[: len(piece) - k] + MASK
+        return piece
+
+    def _cut_start(self, match: re.Match[str]) -> str:
+        piece = match.group(0)
+        for v in self._values:
+            for k in range(min(len(v) - 1, len(piece)), MIN_SECRET_LEN - 1, -1):
+                if piece.startswith(v[-k:]):
+                    return MASK + piece[k:]
+        return piece
 
     def with_secrets(self, secrets: Iterable[str]) -> Redactor:
         """Return a redactor that also knows these values."""
@@ -61,6 +125,9 @@ class Redactor:
         """Return the text with every secret masked."""
         if self._value_rx is not None:
             text = self._value_rx.sub(MASK, text)
+            if "…" in text or "..." in text or len(text) >= MIN_SECRET_LEN:
+                text = _CUT_END_RX.sub(self._cut_end, text)
+                text = _CUT_START_RX.sub(self._cut_start, text)
         for rx, repl in PATTERNS:
             text = rx.sub(repl, text)
         return text
@@ -76,5 +143,35 @@ class Redactor:
         return value
 
     def json(self, value: Any, **kwargs: Any) -> str:
-        """Dump data as JSON after masking (masking the dump too catches escaped forms)."""
-        return self.text(json.dumps(self.data(value), **kwargs))
+        """Dump data as strict JSON after masking (masking the dump too catches escaped forms).
+
+        NaN and Infinity are no JSON: a non-finite number leaves as null, never bare `Infinity`.
+        """
+        from diagnose.strictjson import finite
+
+        return self.text(json.dumps(finite(self.data(value)), allow_nan=False, **kwargs))
+
+    def model(self, value: T) -> T:
+        """Return a copy of a model object (frozen dataclasses, tuples, mappings) with every
+        string masked: done before rendering, so no escaping or cut can hide a secret."""
+        return self._model(value)
+
+    def _model(self, value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {
+                f.name: self._model(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init
+            }
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, Mapping):
+            return {self.text(str(k)): self._model(v) for k, v in value.items()}
+        if isinstance(value, tuple):
+            return tuple(self._model(v) for v in value)
+        if isinstance(value, list):
+            return [self._model(v) for v in value]
+        return value

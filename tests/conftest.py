@@ -12,6 +12,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests are derandomized unless asked otherwise: a green CI must not turn red by chance.
+# The hunt for new cases is benchmarks/fuzz.py (profile "fuzz", random seeds); what it finds
+# becomes a fixed @example or a case in a test, and so stays found.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# How many times the fuzz properties' example counts the fuzz run multiplies.
+FUZZ_SCALE = max(1, int(os.environ.get("DIAGNOSE_FUZZ_SCALE", "1") or 1))
 
 # Every test session gets its own data folder (platformdirs reads XDG_DATA_HOME): no incident or
 # deployment record of the user's own diagnose, or of another run, can reach a diagnosis here.

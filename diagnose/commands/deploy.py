@@ -47,17 +47,24 @@ def run_record(
         )
     now = datetime.now(UTC)
     when = parse_when(at, now) if at is not None else now
-    path = db_path(_config(config_path))
+    config = _config(config_path)
+    path = db_path(config)
+    from diagnose.redact import Redactor
+
+    # Notes come from commit messages and CI variables: they are stored and printed masked.
+    mask = Redactor(config.secret_values(()))
     saved = record(
         path,
-        Deployment(
-            deployed_at=iso(when),
-            version=version.strip(),
-            commit=commit.strip(),
-            deployed_by=by or (ci.deployed_by if ci else None) or os.environ.get("USER"),
-            changes=notes or (ci.changes if ci else None),
-            environment=environment,
-            source="flags" if not ci else ci.source,
+        mask.model(
+            Deployment(
+                deployed_at=iso(when),
+                version=version.strip(),
+                commit=commit.strip(),
+                deployed_by=by or (ci.deployed_by if ci else None) or os.environ.get("USER"),
+                changes=notes or (ci.changes if ci else None),
+                environment=environment,
+                source="flags" if not ci else ci.source,
+            )
         ),
     )
     if fmt == "json":

@@ -131,6 +131,27 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _strings_in(body: bytes) -> set[str]:
+    """Every string value of a JSON body (an id in the payload matches whole, never by substring)."""
+    from diagnose.strictjson import loads
+
+    try:
+        doc = loads(body)
+    except (ValueError, RecursionError):
+        return set()
+    found: set[str] = set()
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def run_replay(
     event_id: str,
     capture: tuple[str, ...],
@@ -157,9 +178,11 @@ def run_replay(
     found = None
     for name in readable(list(capture), "--capture"):
         for d in read_capture(name).deliveries:
-            if d.webhook_id == event_id or (d.webhook_id is None and event_id.encode() in d.body):
+            # Exact ids only: evt_1 must never pick (and send) evt_12.
+            named = event_id in _strings_in(d.body)
+            if d.webhook_id == event_id or (d.webhook_id is None and named):
                 found = d  # the last one wins: the most recent attempt
-            elif event_id.encode() in d.body and found is None:
+            elif named and found is None:
                 found = d
     if found is None:
         raise BadInput(

@@ -69,6 +69,24 @@ def judge(
     )
 
 
+def warm(probes: Iterable[Any]) -> None:
+    """Import what the probes declare in `warm_imports` ("module" or "module:function" to call)
+    before the deadline starts.
+
+    Imports are our own start-up: done in the probes' threads they fight for the GIL (pyarrow
+    takes seconds on a loaded machine) and eat the time a slow peer is given, so a trickling
+    endpoint would time out inside the engine instead of becoming evidence.
+    """
+    import importlib
+
+    for probe in probes:
+        for entry in getattr(probe, "warm_imports", ()):
+            module, _, function = entry.partition(":")
+            loaded = importlib.import_module(module)
+            if function:
+                getattr(loaded, function)()
+
+
 def gather(
     command: str,
     target: str,
@@ -81,13 +99,15 @@ def gather(
     secrets: Sequence[str] = (),
 ) -> FactSet:
     """Run the named probes concurrently under one deadline."""
+    probes = [make_probe(n) for n in probe_names]
+    warm(probes)
     ctx = ProbeContext(
         options={**options, "timeout": timeout},
         now=now,
         deadline=time.monotonic() + timeout,
         secrets=tuple(secrets),
     )
-    outcomes, facts = run_probes([make_probe(n) for n in probe_names], ctx)
+    outcomes, facts = run_probes(probes, ctx)
     return FactSet(command, target, iso(now), outcomes, facts, invocation)
 
 

@@ -43,8 +43,8 @@ def make_record(diagnosis: Diagnosis, redactor: Redactor) -> AttachmentRecord:
         target=redactor.text(diagnosis.target),
         status=diagnosis.status.value,
         key=attachment_key(diagnosis.command, redactor.text(diagnosis.target)),
-        markdown=redactor.text(render_markdown(diagnosis)),
-        plain=redactor.text(render_text(diagnosis, color=False)),
+        markdown=redactor.text(render_markdown(redactor.model(diagnosis))),
+        plain=redactor.text(render_text(redactor.model(diagnosis), color=False)),
         diagnosis_json=render_json(diagnosis, redactor).rstrip("\n"),
     )
 

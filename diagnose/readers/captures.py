@@ -7,11 +7,15 @@ import binascii
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from diagnose.errors import BadInput
 from diagnose.readers.text import decode
+from diagnose.safefiles import read_input
+from diagnose.strictjson import loads as strict_loads
 from diagnose.timeparse import parse_instant
+
+MAX_CAPTURE_BYTES = 64 << 20  # a HAR of a few hundred deliveries is a few MB
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Delivery:
     def event_type(self) -> str | None:
         """Return the body's `type` (e.g. payment.succeeded), if it is JSON with one."""
         try:
-            data = json.loads(self.body)
+            data = strict_loads(self.body)
         except ValueError:
             return None
         kind = data.get("type") if isinstance(data, dict) else None
@@ -151,10 +155,14 @@ def _is_har(text: str) -> bool:
 
 def read_capture(name: str) -> CaptureFile:
     """Read one capture file (HAR 1.2, detected by its `log` key, or JSON lines)."""
-    text = decode(Path(name).read_bytes())  # UTF-8 or UTF-16, BOM or not, CRLF
+    try:
+        data = read_input(name, "--capture", MAX_CAPTURE_BYTES)
+    except BadInput as exc:  # larger than the cap, or not a regular file: said, not read
+        return CaptureFile(name, "jsonl", bad=[str(exc)])
+    text = decode(data)  # UTF-8 or UTF-16, BOM or not, CRLF
     if _is_har(text):
         try:
-            doc = json.loads(text)
+            doc = strict_loads(text)
         except json.JSONDecodeError as exc:
             if exc.lineno > 1 or "\n" in text.strip():
                 return CaptureFile(
@@ -188,7 +196,7 @@ def _read_jsonl(name: str, text: str) -> CaptureFile:
     for number, line in _numbered(text):
         where = f"{name}:{number}"
         try:
-            out.deliveries.append(jsonl_entry(json.loads(line), where))
+            out.deliveries.append(jsonl_entry(strict_loads(line), where))
         except json.JSONDecodeError as exc:
             out.bad.append(f"{where}: not valid JSON: {exc.msg}")
         except RecursionError:

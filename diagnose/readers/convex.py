@@ -8,7 +8,6 @@ A new real-world format (a locale's times, a legacy stream schema) is taught her
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from diagnose.readers.arrow import without_pandas
 from diagnose.readers.localtime import local_time
 from diagnose.readers.times import epoch_seconds
 from diagnose.readers.window import BadLine, Line, WindowRead, find_end, read_window
+from diagnose.strictjson import loads as strict_loads
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -173,7 +173,7 @@ def detect(text: str) -> ConvexFormat:
         return ConvexFormat.STREAM if not _TEXT.match(_ANSI.sub("", s)) else ConvexFormat.TEXT
     if s.startswith("{"):
         try:
-            obj = json.loads(s)
+            obj = strict_loads(s)
         except (ValueError, RecursionError):
             return ConvexFormat.JSONL
         if isinstance(obj, dict) and ("topic" in obj or "_topic" in obj or "data" in obj):
@@ -195,7 +195,7 @@ def sniff(text: str) -> ConvexFormat | None:
     if not s.startswith(("{", "[")):
         return None
     try:
-        obj = json.loads(s)
+        obj = strict_loads(s)
     except (ValueError, RecursionError):
         return None
     if isinstance(obj, list) and obj:
@@ -329,7 +329,7 @@ def text_rows(text: str, source: str) -> list[Row]:
 def _parse_line(fmt: ConvexFormat, text: str, source: str) -> list[Row]:
     if fmt is ConvexFormat.TEXT:
         return text_rows(text, source)
-    obj = json.loads(text)
+    obj = strict_loads(text)
     if fmt is ConvexFormat.STREAM and isinstance(obj, list):
         return [r for o in obj for r in stream_rows(o, source)]
     if not isinstance(obj, dict):
@@ -343,7 +343,7 @@ def _whole_array(name: str, wr: WindowRead, parsed: Parsed) -> None:
     parsed.lines_read = len(lines)
     text = "\n".join(line.text for line in lines)
     try:
-        events = json.loads(text)
+        events = strict_loads(text)
     except RecursionError:
         parsed.bad.append(BadLine(name, Line(1, 0, ""), "JSON nested too deeply"))
         return
@@ -507,7 +507,7 @@ def _own_request(rows: list[Row], indices: list[int]) -> None:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        strict_loads(text)
     except (ValueError, RecursionError):
         return False
     return True

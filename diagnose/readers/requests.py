@@ -7,7 +7,6 @@ a reference (`file:line: why`), never fatal.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 from diagnose.readers.times import epoch_seconds
 from diagnose.readers.window import BadLine, Line
+from diagnose.strictjson import loads as strict_loads
 
 
 class RequestFormat(StrEnum):
@@ -164,7 +164,7 @@ def detect(text: str) -> RequestFormat | None:
     text = text.strip()
     if text.startswith("{"):
         try:
-            obj = json.loads(text)
+            obj = strict_loads(text)
         except (ValueError, RecursionError):  # hostile nesting is no format either
             return None
         if isinstance(obj, dict) and ("EdgeStartTimestamp" in obj or "EdgeResponseStatus" in obj):
@@ -178,7 +178,7 @@ def parse_line(fmt: RequestFormat, text: str) -> dict[str, Any]:
     if fmt is RequestFormat.COMBINED:
         return parse_combined(text)
     try:
-        obj = json.loads(text)
+        obj = strict_loads(text)
     except RecursionError:
         raise BadRecord("JSON nested too deeply") from None
     except ValueError as exc:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from diagnose.readers.text import utf8_path, wrap_utf8
+from diagnose.safefiles import regular_file_problem
 
 TimeOf = Callable[[str], float | None]
 SLACK_S = 120.0  # logs are only roughly ordered (Convex writes by completion, not start)
 BEFORE_BYTES = 64 * 1024  # how much history before the window to keep, for "earlier traffic"
+MAX_LINE_BYTES = 1 << 20  # a longer line is judged on its first MiB (no log line is that long)
 _PROBE_LINES = 20  # lines to look at past a seek point for one with a timestamp
 _MIN_SPAN = 8 * 1024  # below this, reading is cheaper than seeking again
 
@@ -99,22 +101,37 @@ def _decode(raw: bytes) -> str:
 TRUNCATED = "<the compressed stream ends early: the file is cut off here>"
 
 
+def read_line(fh: BinaryIO) -> tuple[bytes, int]:
+    """Return one line cut to MAX_LINE_BYTES, and the bytes it really took (b"" at the end).
+
+    The rest of an over-long line is read and dropped in chunks: an endless line (/dev/zero on
+    stdin, a bundle on one line) costs time under the deadline, never memory.
+    """
+    raw = fh.readline(MAX_LINE_BYTES)
+    used = len(raw)
+    if used == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        while chunk := fh.readline(MAX_LINE_BYTES):
+            used += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+    return raw, used
+
+
 def _sequential(stream: BinaryIO, until: float | None, time_of: TimeOf) -> Iterator[Line]:
     offset = 0
     number = 0
-    lines = iter(stream)
     while True:
         try:
-            raw = next(lines)
-        except StopIteration:
-            return
+            raw, used = read_line(stream)
         except (EOFError, OSError, zlib.error):  # gzip.BadGzipFile is an OSError
             yield Line(number + 1, offset, TRUNCATED)
+            return
+        if not used:
             return
         number += 1
         text = _decode(raw)
         yield Line(number, offset, text)
-        offset += len(raw)
+        offset += used
         if until is not None and (t := time_of(text)) is not None and t > until + SLACK_S:
             return
 
@@ -175,10 +192,13 @@ def _lines_from(fh: BinaryIO, offset: int, until: float | None, time_of: TimeOf)
     fh.seek(offset)
     pos = offset
     try:
-        for raw in iter(fh.readline, b""):
+        while True:
+            raw, used = read_line(fh)
+            if not used:
+                return
             text = _decode(raw)
             yield Line(1 if pos == 0 else None, pos, text)
-            pos += len(raw)
+            pos += used
             if until is not None and (t := time_of(text)) is not None and t > until + SLACK_S:
                 return
     finally:
@@ -239,10 +259,8 @@ def read_path_check(path: str) -> str | None:
     if path == "-":
         return None
     p = Path(path)
-    if not p.exists():
-        return "no such file"
-    if p.is_dir():
-        return "is a folder, not a file"
+    if problem := regular_file_problem(p):
+        return problem
     try:
         with p.open("rb"):
             pass

@@ -28,9 +28,10 @@ def renderer(
     brief: bool = False,
     redactor: Redactor | None = None,
 ) -> Callable[[Diagnosis], str]:
-    """Return the renderer for a format; JSON is masked with the redactor as it is built."""
+    """Return the renderer for a format: the diagnosis is masked before it is escaped or cut."""
+    mask = redactor or Redactor()
     if fmt is OutputFormat.JSON:
-        return lambda d: render_json(d, redactor)
+        return lambda d: render_json(d, mask)
     if fmt is OutputFormat.MARKDOWN:
-        return lambda d: render_markdown(d, verbose=verbose)
-    return lambda d: render_text(d, color=color, verbose=verbose, brief=brief)
+        return lambda d: render_markdown(mask.model(d), verbose=verbose)
+    return lambda d: render_text(mask.model(d), color=color, verbose=verbose, brief=brief)

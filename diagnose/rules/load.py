@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnose import __version__
+from diagnose.errors import BadInput
 from diagnose.model import Confidence, Severity
 from diagnose.rules.checklist import ItemError, ItemSpec, parse_item
 from diagnose.rules.conditions import VAR_RX, Condition, ConditionError, parse, substitute
@@ -205,10 +206,26 @@ class RuleFileError(ValueError):
         self.problems = problems
 
 
+MAX_RULE_BYTES = 1 << 20  # a rule file is a few KB
+
+
+class AliasInRule(ValueError):
+    """A YAML alias in a rule file: refused, since a few of them nest into billions of nodes."""
+
+
 def _read(path: Path) -> Any:
     import yaml
 
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())  # noqa: S506
+    from diagnose.safefiles import read_input_text
+
+    text = read_input_text(path, "rule file", MAX_RULE_BYTES)
+    if "&" in text:  # an alias needs an anchor: only then is the event scan worth its cost
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        for event in yaml.parse(text, Loader=base):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise AliasInRule(f"line {line}: YAML aliases (*name) are not allowed in rules")
+    return yaml.load(text, Loader=_loader())  # noqa: S506
 
 
 def _stray_brace(text: str) -> str | None:
@@ -244,8 +261,11 @@ def _check(
 
     try:
         doc = _read(path)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, BadInput) as exc:
         return [LintProblem(path, 1, f"cannot read: {exc}")], None
+    except AliasInRule as exc:
+        line, _, message = str(exc).partition(": ")
+        return [LintProblem(path, int(line.split()[1]), message)], None
     except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]

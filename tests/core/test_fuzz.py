@@ -16,10 +16,11 @@ from diagnose.inputs import load_facts
 from diagnose.rules.conditions import ConditionError, parse
 from diagnose.rules.load import check_rule
 from diagnose.timeparse import parse_when
+from tests.conftest import FUZZ_SCALE
 
 EXAMPLES = 300
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=EXAMPLES * FUZZ_SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -25,11 +25,12 @@ from diagnose.errors import BadInput
 from diagnose.families import make_probe
 from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.probe import FactSink, ProbeContext
+from tests.conftest import FUZZ_SCALE
 from tests.support.cli import ROOT, Result, run_cli
 
 EXAMPLES = 120
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=EXAMPLES * FUZZ_SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,

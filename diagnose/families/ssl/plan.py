@@ -13,6 +13,7 @@ from diagnose.families.ssl.options import SslOptions
 from diagnose.family import Plan
 from diagnose.inputs import check_domain, parse_address
 from diagnose.options import resolve
+from diagnose.safefiles import read_input
 from diagnose.settings import Common
 from diagnose.sources import plans as live_sources
 
@@ -20,12 +21,12 @@ PROBES = ("dns", "tls", "https")
 PINNED = ("tls", "https")  # --connect-to with no resolver named: no name resolution at all
 
 
+MAX_PEM_BYTES = 16 << 20  # the system bundle is about 200 KB
+
+
 def check_pem(path: Path) -> None:
     """Raise BadInput unless the file holds at least one PEM certificate."""
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"--ca-file {path}: cannot read: {exc.strerror or exc}") from None
+    text = read_input(path, "--ca-file", MAX_PEM_BYTES)  # a regular file, bounded
     if b"-----BEGIN CERTIFICATE-----" not in text:
         raise BadInput(f"--ca-file {path}: no PEM certificate in it (BEGIN CERTIFICATE)")
 

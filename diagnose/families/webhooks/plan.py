@@ -14,6 +14,7 @@ from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.family import Plan
 from diagnose.inputs import check_url
 from diagnose.options import resolve
+from diagnose.safefiles import regular_file_problem
 from diagnose.settings import Common
 from diagnose.sources import plans as live_sources
 from diagnose.sources.plans import Live
@@ -31,10 +32,8 @@ def readable(paths: Sequence[str], option: str) -> list[str]:
         if p == "-":
             continue
         path = Path(p)
-        if not path.exists():
-            raise BadInput(f"{option} {p}: no such file")
-        if path.is_dir():
-            raise BadInput(f"{option} {p}: is a folder, give a file")
+        if problem := regular_file_problem(path):
+            raise BadInput(f"{option} {p}: {problem}")
         if not os.access(path, os.R_OK):
             raise BadInput(f"{option} {p}: not readable")
     if list(paths).count("-") > 1:

@@ -1,0 +1,410 @@
+"""Issue 21, the second hostile round: each test is one attack of the issue, by its number."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from diagnose.errors import BadInput
+from diagnose.redact import Redactor
+from diagnose.safefiles import read_input, write_file
+from tests.support.cli import ROOT
+
+NOW = "2026-11-27T10:00:00Z"
+# Full of what Markdown, XML, JSON and URLs escape: a canary must survive every format's escaping.
+CANARY = 'Zq9_x<K&"t*`|\\m_P2'
+
+
+def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from diagnose.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
+
+
+def _diagnosis(secret: str):  # type: ignore[no-untyped-def]
+    from diagnose.model import Confidence, Diagnosis, FactSet, Finding, Severity, Status
+
+    finding = Finding(
+        id="x.leak",
+        title=f"title {secret}",
+        severity=Severity.CRITICAL,
+        confidence=Confidence.HIGH,
+        score=1.0,
+        message=f"the key is {secret}",
+        evidence=(f"evidence {secret}", f"url http://h/?access_token={secret}&api_key=k"),
+        remediation=(f"rotate {secret}",),
+    )
+    facts = FactSet("smoke", "t", NOW, (), {"k": secret})
+    return Diagnosis(
+        "smoke", f"https://h/?token={secret}", NOW, NOW, Status.CRITICAL, (finding,), (), (), facts
+    )
+
+
+def _escaped_forms_absent(text: str, secret: str) -> None:
+    from diagnose.redact import escaped_forms
+
+    for form in escaped_forms(secret):
+        assert form not in text, (form, text)
+
+
+# 1, 2: escaping before redaction ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "json"])
+def test_1_rendered_formats_carry_no_escaped_secret(fmt: str) -> None:
+    from diagnose.render import OutputFormat, renderer
+
+    secret = "sk_live_" + CANARY
+    redactor = Redactor([secret])
+    text = redactor.text(renderer(OutputFormat(fmt), redactor=redactor)(_diagnosis(secret)))
+    _escaped_forms_absent(text, secret)
+    assert "sk\\_live\\_" not in text and "access\\_token=k" not in text
+
+
+def test_1_query_tokens_masked_in_markdown() -> None:
+    from diagnose.render import OutputFormat, renderer
+
+    redactor = Redactor()
+    text = renderer(OutputFormat.MARKDOWN, redactor=redactor)(_diagnosis("Ab3dEf6hIj9kLm"))
+    assert "token=Ab3d" not in text and "token\\=Ab3d" not in text, text
+    assert "access\\_token=[REDACTED]" in text or "access_token=[REDACTED]" in text, text
+
+
+def test_2_junit_carries_no_escaped_secret() -> None:
+    from diagnose.render.junit import render_junit
+
+    secret = "whsec_" + CANARY
+    redactor = Redactor([secret])
+    text = redactor.text(render_junit(redactor.model(_diagnosis(secret))))
+    _escaped_forms_absent(text, secret)
+    # and the final check alone catches what a renderer escaped without masking first
+    assert secret not in redactor.text(render_junit(_diagnosis(secret)))
+    _escaped_forms_absent(redactor.text(render_junit(_diagnosis(secret))), secret)
+
+
+# 4, 7: stderr and userinfo -----------------------------------------------------------------------
+
+
+def test_4_bad_input_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "http://admin:pa55word99@127.0.0.1:99999/?access_token=Tk9sekrit42&x=1"
+    code, out, err = _main(["smoke", "--url", url, "--format", "json"], capsys)
+    assert code == 3 and not out
+    assert "pa55word99" not in err and "Tk9sekrit42" not in err, err
+    assert err.startswith("diagnose: ")
+
+
+def test_7_token_only_userinfo_is_masked() -> None:
+    token = "ghx0123456789abcdefTOKEN"
+    for url in (f"http://{token}:@host/", f"https://{token}@host/x"):
+        assert token not in Redactor().text(url), url
+
+
+# 5: a cut that splits a secret ------------------------------------------------------------------
+
+
+def test_5_a_secret_cut_at_a_bound_is_still_masked() -> None:
+    secret = "Zq9XkP2mW7rT4vB8nL1c"
+    r = Redactor([secret])
+    assert secret[:9] not in r.text(f"token={secret[:9]}…")
+    assert secret[-9:] not in r.text(f"…{secret[-9:]} rest")
+    assert r.text("an ordinary word…") == "an ordinary word…"
+
+
+# 13, 14: endless and never-ending inputs --------------------------------------------------------
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def _never_hangs(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run in a thread with a guard: before the fix these hung or grew without end."""
+    got: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            got["result"] = _main(args, capsys)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            got["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive(), f"hung: {args}"
+    assert "error" not in got, got
+    code, out, err = got["result"]  # type: ignore[misc]
+    assert code == 3, (code, out, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("diagnose: "), err
+    assert "internal error" not in err
+    return err
+
+
+COMMANDS_READING = {
+    "replay": lambda f: ["replay", f],
+    "incident attach": lambda f: ["incident", "attach", "INC-1", f],
+    "--config": lambda f: ["smoke", "--url", "http://127.0.0.1:9/", "--config", f],
+    "--targets": lambda f: ["dns", "--targets", f, "--resolver", "127.0.0.1:9"],
+    "webhooks --log": lambda f: ["webhooks", "--log", f],
+    "webhooks --capture": lambda f: ["webhooks", "--capture", f],
+    "latency --log": lambda f: ["latency", "--log", f],
+    "build": lambda f: ["build", f],
+    "ssl --ca-file": lambda f: ["ssl", "dashtray.test", "--ca-file", f],
+    "checklist post-deploy --log": lambda f: ["checklist", "post-deploy", "--log", f],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS_READING))
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_13_14_pipes_and_devices_are_refused(
+    command: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(tmp_path / "incidents.db"))
+    path = str(_fifo(tmp_path) if kind == "fifo" else "/dev/zero")
+    err = _never_hangs(COMMANDS_READING[command](path), capsys)
+    assert "not a regular file" in err, err
+
+
+def test_13_stdin_is_read_only_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+            b[:] = b"0" * len(b)
+            return len(b)
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
+    with pytest.raises(BadInput, match="larger than"):
+        read_input("-", "facts", 1 << 20)
+
+
+def test_13_a_user_rule_file_is_read_bounded(tmp_path: Path) -> None:
+    from diagnose.rules.load import lint
+
+    folder = tmp_path / "rules" / "x"
+    folder.mkdir(parents=True)
+    (folder / "big.yaml").write_text("title: x\n" + "# pad\n" * (1 << 18))
+    problems = lint([tmp_path / "rules"], frozenset())
+    assert any("larger than" in p.message for p in problems), problems
+
+
+# 15: YAML aliases ---------------------------------------------------------------------------------
+
+
+def test_15_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    from diagnose.rules.load import lint
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    folder = tmp_path / "rules" / "bomb"
+    folder.mkdir(parents=True)
+    (folder / "boom.yaml").write_text("\n".join(levels) + "\ntitle: boom\n")
+    problems = lint([tmp_path / "rules"], frozenset())
+    assert [p.message for p in problems] == ["YAML aliases (*name) are not allowed in rules"]
+    assert problems[0].line == 2
+
+
+# 19: bounded quoted values ------------------------------------------------------------------------
+
+
+def test_19_targets_error_quotes_a_bounded_line(tmp_path: Path) -> None:
+    from diagnose.inputs import read_targets
+
+    path = tmp_path / "targets.txt"
+    path.write_text("dashtray.com\n" + "x/" * 3_000_000 + "\n")
+    with pytest.raises(BadInput) as err:
+        read_targets(str(path))
+    assert str(err.value).startswith(f"--targets {path}:2: bad DOMAIN")
+    assert len(str(err.value)) < 400
+
+
+def test_19_stderr_line_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _main(["dns", "x" * 200_000 + "/"], capsys)
+    assert code == 3 and len(err) < 1200, len(err)
+
+
+# 20: files written safely -------------------------------------------------------------------------
+
+
+def test_20_output_never_follows_a_planted_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    link = tmp_path / "out.json"
+    link.symlink_to(victim)
+    with pytest.raises(BadInput, match="symbolic link"):
+        write_file(link, "evidence")
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("option", ["--output", "--save-facts"])
+def test_20_cli_writes_refuse_symlinks_and_are_private(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    link = tmp_path / "link"
+    link.symlink_to(victim)
+    log = ROOT / "fixtures" / "build"
+    build_log = next(p for p in sorted(log.rglob("*")) if p.is_file())
+    args = ["build", str(build_log), "--format", "json", "--now", NOW]
+    code, _, err = _main([*args, option, str(link)], capsys)
+    assert code == 3 and "symbolic link" in err, err
+    assert victim.read_text() == "precious\n"
+    fresh = tmp_path / "fresh"
+    code, _, err = _main([*args, option, str(fresh)], capsys)
+    assert code != 3 or "symbolic" not in err, err
+    assert fresh.exists(), err
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_20_write_is_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old\n")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(BadInput, match="No space left"):
+        write_file(target, json.dumps({"new": True}))
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+# 6: deploy record ---------------------------------------------------------------------------------
+
+
+def test_6_deploy_record_masks_what_it_stores_and_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk_live_" + "Qw3rTy8uIo0pAs"
+    token = "ghp_" + "A" * 36
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    args = ["deploy", "record", "--version", f"v1 {token}", "--commit", "abc1234"]
+    code, out, _ = _main(
+        [*args, "--notes", f"key {secret}", "--by", token, "--format", "json"], capsys
+    )
+    assert code == 0
+    assert secret not in out and token not in out, out
+    code, out, _ = _main(["deploy", "list", "--format", "json"], capsys)
+    assert code == 0 and '"abc1234"' in out
+    assert secret not in out and token not in out, out
+    for db in tmp_path.rglob("*.db"):
+        raw = db.read_bytes()
+        assert secret.encode() not in raw and token.encode() not in raw
+
+
+# 17, 18: numbers JSON cannot hold -------------------------------------------------------------------
+
+
+def test_17_18_strict_json_reader() -> None:
+    from diagnose.strictjson import BadNumber, loads
+
+    assert loads('{"t": 1732700000000000000, "x": 1.5}') == {"t": 1732700000000000000, "x": 1.5}
+    for bad in (
+        '{"a": NaN}',
+        '{"a": Infinity}',
+        '{"a": -Infinity}',
+        '{"a": 1e999}',
+        '{"a": ' + "9" * 5000 + "}",
+        '{"a": ' + "9" * 25 + "}",
+    ):
+        with pytest.raises(BadNumber):
+            loads(bad)
+
+
+def _logpush_line(**changes: object) -> str:
+    line = (ROOT / "fixtures" / "latency" / "http_requests.jsonl").read_text().splitlines()[0]
+    return line.rstrip("}") + "".join(f', "{k}": {v}' for k, v in changes.items()) + "}"
+
+
+@pytest.mark.parametrize(
+    "value", ["NaN", "Infinity", "9" * 5000], ids=["nan", "infinity", "5000-digits"]
+)
+def test_17_18_a_bad_number_is_a_bad_line_and_output_is_strict_json(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "requests.jsonl"
+    good = (ROOT / "fixtures" / "latency" / "http_requests.jsonl").read_text()
+    log.write_text(good + _logpush_line(EdgeTimeToFirstByteMs=value) + "\n")
+    code, out, err = _main(["latency", "--log", str(log), "--format", "json", "--now", NOW], capsys)
+    assert "internal error" not in err, err
+    doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in the output"))
+    assert all(p["status"] == "ok" for p in doc["probes"]), doc["probes"]
+    assert code in (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1" * 5000])
+def test_17_18_replay_of_a_facts_file_with_a_bad_number(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(
+        '{"command": "smoke", "target": "t", "now": "' + NOW + '", "probes": [], '
+        '"facts": {"smoke.homepage.elapsed_ms": ' + value + "}}"
+    )
+    code, out, err = _main(["replay", str(facts), "--format", "json"], capsys)
+    assert code == 3 and not out, out
+    assert err.startswith("diagnose: ") and "internal error" not in err, err
+
+
+def test_18_output_never_holds_bare_nan() -> None:
+    text = Redactor().json({"a": float("nan"), "b": [float("inf")], "c": 1.5})
+    assert json.loads(text) == {"a": None, "b": [None], "c": 1.5}
+
+
+# 24: exact ids ------------------------------------------------------------------------------------
+
+
+def test_24_replay_matches_ids_exactly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DODO_PAYMENTS_WEBHOOK_KEY", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    har = str(ROOT / "fixtures" / "webhooks" / "deliveries.har")
+    base = ["webhooks", "replay", "--capture", har, "--to", "http://127.0.0.1:9/webhooks/dodo"]
+    code, out, err = _main([*base[:2], "pay_000", *base[2:]], capsys)
+    assert code == 3 and "no delivery" in err, (code, out, err)
+    code, out, err = _main([*base[:2], "msg_fixture000", *base[2:]], capsys)
+    assert code == 3 and "no delivery" in err, (code, out, err)
+    code, out, err = _main([*base[:2], "pay_0002", *base[2:]], capsys)
+    assert code == 0 and "msg_fixture0002" in out, (code, out, err)
+
+
+# 25: the suite's own determinism -------------------------------------------------------------------
+
+
+def test_25_property_tests_are_derandomized_unless_fuzzing() -> None:
+    from hypothesis import settings
+
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
+        assert settings.default.derandomize is True
+        assert settings.default.database is None
+    assert (ROOT / "benchmarks" / "fuzz.py").is_file()
+
+
+def test_25_the_fuzz_run_reports_its_seed() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz", ROOT / "benchmarks" / "fuzz.py")
+    assert spec and spec.loader
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    assert all((ROOT / p).is_file() for p in fuzz.PROPERTIES)
