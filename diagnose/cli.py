@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,10 @@ def main(argv: list[str] | None = None) -> None:
         say("diagnose: interrupted")
         sys.exit(3)
     except BrokenPipeError:
+        sys.exit(3)
+    except sqlite3.Error as exc:
+        # The incident and deploy logs: a full disk, a damaged file, a read-only one.
+        say(f"diagnose: a local log (SQLite) failed: {exc}; check the disk and the file's rights")
         sys.exit(3)
     except Exception as exc:  # noqa: BLE001 - the contract is "never a traceback"
         if os.environ.get("DIAGNOSE_DEBUG"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -27,13 +28,33 @@ def state_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"diagnose-lab-{os.getuid()}"
 
 
+_SHAPE = {"pid": int, "scenario": str, "config": str, "endpoints": dict, "env": dict, "token": str}
+
+
 def _state() -> dict[str, Any] | None:
+    """The running lab's state, or None: no file, a damaged one, or a pid that is not our lab."""
     path = state_dir() / "lab.json"
     try:
-        state: dict[str, Any] = json.loads(path.read_text())
+        state = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return state if _alive(int(state.get("pid", 0))) else None
+    if not isinstance(state, dict) or any(
+        not isinstance(state.get(k), t) for k, t in _SHAPE.items()
+    ):
+        return None  # missing keys: not a state file we wrote (or a partial one)
+    pid = state["pid"]
+    return state if _alive(pid) and _identified(pid, state["token"]) else None
+
+
+def _identified(pid: int, token: str) -> bool:
+    """Does process `pid` hold the token `lab up` gave the daemon? A planted pid does not."""
+    if len(token) < 16:
+        return False
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False  # cannot tell: never signal a process we cannot identify
+    return f"DIAGNOSE_LAB_TOKEN={token}".encode() in environ.split(b"\0")
 
 
 def _alive(pid: int) -> bool:
@@ -95,8 +116,10 @@ def lab_up(scenario: str) -> int:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     log = (folder / "daemon.log").open("w")
+    token = secrets.token_hex(16)
     proc = subprocess.Popen(
         [sys.executable, "-m", "diagnose.lab.daemon", scenario, str(folder)],
+        env={**os.environ, "DIAGNOSE_LAB_TOKEN": token},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,

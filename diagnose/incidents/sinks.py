@@ -113,10 +113,38 @@ def parse_sink(text: str) -> SinkSpec | None:
         if not _PAGERDUTY.match(rest):
             raise BadInput(f"--attach {text!r}: expected pagerduty:INCIDENT_ID, e.g. PT4KHLK")
         return SinkSpec(kind, f"pagerduty:{rest}", (rest,))
-    parts = urlsplit(rest)
+    return SinkSpec(kind, f"webhook:{rest}", (check_webhook_url(rest),))
+
+
+_CREDENTIAL_QUERY = re.compile(
+    r"(?i)(?:^|&)(?:token|access_token|auth|api_key|apikey|key|secret|sig|signature|password)="
+)
+
+
+def check_webhook_url(url: str) -> str:
+    """Validate a webhook sink URL fully before the run (a bad one would fail after it, leaving
+    a pending delivery); refuse credentials in it, which the incident log would keep."""
+    shown = Redactor().text(url)[:200]
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        raise BadInput(f"--attach webhook:{shown!r}: a control character or space in the URL")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise BadInput(f"--attach webhook:{shown!r}: not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--attach {text!r}: expected webhook:https://host/path")
-    return SinkSpec(kind, f"webhook:{rest}", (rest,))
+        raise BadInput(f"--attach webhook:{shown!r}: expected webhook:https://host/path")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise BadInput(
+            f"--attach webhook:{shown!r}: credentials in the URL (user:password@) would be stored "
+            "in the incident log in clear: give a URL without them"
+        )
+    if _CREDENTIAL_QUERY.search(parts.query):
+        raise BadInput(
+            f"--attach webhook:{shown!r}: a credential in the query string would be stored in "
+            "the incident log in clear: give a URL without it"
+        )
+    return url
 
 
 def slack_env_name(name: str) -> str:

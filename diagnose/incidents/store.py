@@ -214,14 +214,27 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # A log we may not write (a read-only file or folder) is still read: list and show.
+            self.read_only = path.exists() and not (
+                os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+            )
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE), so a writer takes the
             # write lock up front and waits on busy_timeout instead of failing half-way.
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            target = f"{path.resolve().as_uri()}?mode=ro" if self.read_only else str(path)
+            self._db = sqlite3.connect(
+                target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=self.read_only
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                # It holds diagnoses (evidence): the owner's only, like ~/.ssh.
+                os.chmod(path, 0o600)
+                self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            if self.read_only and self.schema_version() != SCHEMA_VERSION:
+                raise BadInput(f"incident log {path}: read-only and of an older schema")
+            if not self.read_only:
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             raise BadInput(f"incident log {path}: {exc}") from None
         except OSError as exc:

@@ -30,6 +30,8 @@ def main(argv: list[str]) -> None:
             "config": str(lab.config),
             "endpoints": lab.endpoints,
             "env": lab.env,
+            # `lab down` signals this pid only once the process proves it holds this token.
+            "token": os.environ.get("DIAGNOSE_LAB_TOKEN", ""),
         }
         tmp = folder / "lab.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))

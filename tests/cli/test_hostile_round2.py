@@ -408,3 +408,111 @@ def test_25_the_fuzz_run_reports_its_seed() -> None:
     fuzz = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fuzz)
     assert all((ROOT / p).is_file() for p in fuzz.PROPERTIES)
+
+
+# 3, 23: sink URLs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "webhook:http://u:p@127.0.0.1:1x/",
+        "webhook:http://[::1/x",
+        "webhook:http://127.0.0.1/ho\x01ok",
+        "webhook:http://127.0.0.1/ho ok",
+        "webhook:http://user:Pa55w0rd@127.0.0.1/hook",
+        "webhook:http://TOKEN0123456789abcdef:@127.0.0.1/hook",
+        "webhook:http://127.0.0.1/hook?token=Sekrit0123",
+        "webhook:http://127.0.0.1/hook?x=1&api_key=Sekrit0123",
+    ],
+)
+def test_3_23_bad_or_credentialed_sink_urls_refused_before_the_run(url: str) -> None:
+    from diagnose.incidents.sinks import parse_sink
+
+    with pytest.raises(BadInput) as err:
+        parse_sink(url)
+    for secret in ("Pa55w0rd", "Sekrit0123", "TOKEN0123456789abcdef"):
+        assert secret not in str(err.value), err.value
+
+
+def test_3_23_cli_leaves_no_pending_delivery(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "incidents.db"
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(db))
+    build_log = ROOT / "fixtures" / "build" / "healthy.gha.log"
+    args = ["build", str(build_log), "--now", NOW, "--attach", "webhook:http://u:p@127.0.0.1:1x/"]
+    code, out, err = _main(args, capsys)
+    assert code == 3 and not out and "u:p" not in err, (code, err)
+    assert not db.exists() or b"127.0.0.1" not in db.read_bytes()
+
+
+def test_3_incident_log_is_private(tmp_path: Path) -> None:
+    from diagnose.incidents.store import Store
+
+    with Store(tmp_path / "incidents.db") as store:
+        store.open_incident("t", "sev2")
+    assert stat.S_IMODE((tmp_path / "incidents.db").stat().st_mode) == 0o600
+
+
+# 21: SQLite errors ----------------------------------------------------------------------------------
+
+
+def test_21_a_damaged_incident_log_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from diagnose.incidents.store import Store
+
+    db = tmp_path / "incidents.db"
+    with Store(db) as store:
+        for i in range(50):
+            store.open_incident(f"incident {i} " + "x" * 500, "sev2")
+    raw = bytearray(db.read_bytes())
+    page = 4096
+    raw[page : len(raw)] = os.urandom(len(raw) - page)  # every page but the first
+    db.write_bytes(bytes(raw))
+    for wal in tmp_path.glob("incidents.db-*"):
+        wal.unlink()
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(db))
+    code, out, err = _main(["incident", "list"], capsys)
+    assert code == 3, (code, out, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("diagnose: ") and "internal error" not in err
+
+
+# 22: the lab daemon is identified before it is signalled -------------------------------------------
+
+
+@pytest.mark.lab
+def test_22_lab_down_never_signals_a_planted_pid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        monkeypatch.setenv("DIAGNOSE_LAB_DIR", str(tmp_path))
+        state = {"pid": victim.pid, "scenario": "healthy", "config": "x", "endpoints": {},
+                 "env": {}, "token": "0" * 32}  # fmt: skip
+        (tmp_path / "lab.json").write_text(json.dumps(state))
+        code, out, _ = _main(["lab", "down"], capsys)
+        assert code == 0 and "no lab is running" in out, out
+        assert victim.poll() is None, "lab down killed a process that is not the lab"
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+@pytest.mark.parametrize("drop", ["scenario", "endpoints", "token", "pid"])
+def test_22_lab_status_with_keys_missing_is_no_lab(
+    drop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIAGNOSE_LAB_DIR", str(tmp_path))
+    state = {"pid": os.getpid(), "scenario": "healthy", "config": "x", "endpoints": {},
+             "env": {}, "token": "0" * 32}  # fmt: skip
+    del state[drop]
+    (tmp_path / "lab.json").write_text(json.dumps(state))
+    code, out, err = _main(["lab", "status"], capsys)
+    assert code == 1 and "no lab is running" in out, (code, out, err)
+    assert "internal error" not in err
