@@ -20,6 +20,12 @@ NOW = "2026-11-27T10:00:00Z"
 CANARY = 'Zq9_x<K&"t*`|\\m_P2'
 
 
+@pytest.fixture(autouse=True)
+def _own_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here writes its incident and deploy logs in its own folder, never the user's."""
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(tmp_path / "own-incidents.db"))
+
+
 def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     from diagnose.cli import main
 
@@ -297,6 +303,7 @@ def test_6_deploy_record_masks_what_it_stores_and_prints(
     secret = "sk_live_" + "Qw3rTy8uIo0pAs"
     token = "ghp_" + "A" * 36
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIAGNOSE_INCIDENT_DB", str(tmp_path / "incidents.db"))
     monkeypatch.setenv("GITHUB_TOKEN", token)
     args = ["deploy", "record", "--version", f"v1 {token}", "--commit", "abc1234"]
     code, out, _ = _main(

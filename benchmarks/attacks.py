@@ -1,0 +1,167 @@
+"""The attack table of docs/reliability.md: issue 21's attacks run against the real CLI.
+
+Usage: python benchmarks/attacks.py [--timeout S]
+Each attack runs `python -m diagnose ...` in a child process behind a wrapper that reports the
+child's peak RSS; the table prints the exit code, wall time, peak RSS and whether the defence
+held (the expected exit, within --timeout + start-up, under 200 MB, nothing leaked, nothing
+overwritten). The first row is the baseline: `diagnose --version` in the same run, so start-up
+on this machine is read beside every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's diagnose, not an installed one
+MAX_RSS_MB = 200
+SECRET = "sk_live_Zq9_x<K&t*m_P2Wv"
+_WRAPPER = (
+    "import json, resource, subprocess, sys\n"
+    "p = subprocess.run(sys.argv[2:], capture_output=True, text=True)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'code': p.returncode, 'kb': peak,"
+    " 'out': p.stdout[-20000:], 'err': p.stderr[-2000:]}))\n"
+)
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One row: the issue's point, what is tried, the command, and what must hold."""
+
+    point: str
+    name: str
+    args: Callable[[Path], list[str]]
+    expect: Callable[[dict, Path], bool]
+    env: dict[str, str] | None = None
+
+
+def run(args: list[str], env: dict[str, str] | None, cwd: Path) -> tuple[dict, float]:
+    """Run the CLI once; return its code, output, peak RSS (kB) and the wall time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        t0 = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-c", _WRAPPER, report.name, sys.executable, "-m", "diagnose", *args],
+            env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT), **(env or {})},
+            cwd=cwd, timeout=120, check=True, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        elapsed = time.monotonic() - t0
+        return json.loads(Path(report.name).read_text()), elapsed
+
+
+def _refused(got: dict, _tmp: Path) -> bool:
+    lines = [ln for ln in got["err"].splitlines() if ln.strip()]
+    return got["code"] == 3 and len(lines) == 1 and "internal error" not in got["err"]
+
+
+def _no_secret(got: dict, _tmp: Path) -> bool:
+    from diagnose.redact import escaped_forms
+
+    text = got["out"] + got["err"]
+    return not any(form in text for form in escaped_forms(SECRET))
+
+
+def _victim_intact(got: dict, tmp: Path) -> bool:
+    return (tmp / "victim").read_text() == "precious\n" and got["code"] == 3
+
+
+def _setup(tmp: Path, timeout: float) -> None:
+    os.mkfifo(tmp / "fifo")
+    (tmp / "victim").write_text("precious\n")
+    (tmp / "link").symlink_to(tmp / "victim")
+    bomb = tmp / "rules" / "bomb"
+    bomb.mkdir(parents=True)
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)
+    ]
+    (bomb / "boom.yaml").write_text("\n".join(levels) + "\ntitle: boom\n")
+    good = (ROOT / "fixtures" / "latency" / "http_requests.jsonl").read_text()
+    first = good.splitlines()[0].rstrip("}")
+    (tmp / "nan.jsonl").write_text(good + first + ', "EdgeTimeToFirstByteMs": NaN}\n')
+    (tmp / "huge-int.jsonl").write_text(good + first + ', "EdgeResponseBytes": ' + "9" * 5000 + "}\n")
+
+
+def attacks(timeout: float) -> list[Attack]:
+    """Every row of the table."""
+    t = ["--timeout", str(timeout)]
+    endless: dict[str, Callable[[str], list[str]]] = {
+        "replay": lambda f: ["replay", f],
+        "incident attach": lambda f: ["incident", "attach", "INC-1", f],
+        "webhooks replay --capture": lambda f: [
+            "webhooks", "replay", "msg_1", "--capture", f, "--to", "http://127.0.0.1:9/"
+        ],
+        "--config": lambda f: ["smoke", "--url", "http://127.0.0.1:9/", "--config", f, *t],
+        "checklist post-deploy --log": lambda f: ["checklist", "post-deploy", "--log", f, *t],
+        "ssl --ca-file": lambda f: ["ssl", "dashtray.test", "--ca-file", f, *t],
+        "dns --targets": lambda f: ["dns", "--targets", f, *t],
+        "webhooks --log": lambda f: ["webhooks", "--log", f, *t],
+        "webhooks --capture": lambda f: ["webhooks", "--capture", f, *t],
+        "latency --log": lambda f: ["latency", "--log", f, *t],
+        "build": lambda f: ["build", f, *t],
+    }  # fmt: skip
+    rows: list[Attack] = []
+    for name, build in endless.items():
+        rows.append(Attack("13", f"{name} /dev/zero", lambda _t, b=build: b("/dev/zero"), _refused))
+        rows.append(Attack("14", f"{name} FIFO", lambda tmp, b=build: b(str(tmp / "fifo")), _refused))
+    rows += [
+        Attack("15", "rules lint: alias bomb", lambda tmp: ["rules", "lint", str(tmp / "rules")],
+               lambda g, _t: g["code"] != 0 and "aliases" in g["out"] + g["err"]),
+        Attack("17", "latency --log: a 5,000-digit integer",
+               lambda tmp: ["latency", "--log", str(tmp / "huge-int.jsonl"), "--format", "json", *t],
+               lambda g, _t: "internal error" not in g["err"] and bool(json.loads(g["out"]))),
+        Attack("18", "latency --log: NaN", lambda tmp: ["latency", "--log", str(tmp / "nan.jsonl"),
+               "--format", "json", *t],
+               lambda g, _t: "NaN" not in g["out"] and "Infinity" not in g["out"]),
+        Attack("4", "stderr: URL with password and token",
+               lambda _t: ["smoke", "--url", f"http://u:{SECRET}@127.0.0.1:99999/?token={SECRET}", *t],
+               _no_secret),
+        Attack("20", "--output through a planted symlink",
+               lambda tmp: ["build", str(ROOT / "fixtures" / "build" / "healthy.gha.log"),
+                            "--output", str(tmp / "link"), *t], _victim_intact),
+        Attack("23", "--attach webhook:http://u:p@127.0.0.1:1x/",
+               lambda _t: ["build", str(ROOT / "fixtures" / "build" / "healthy.gha.log"),
+                           "--attach", "webhook:http://u:p@127.0.0.1:1x/", *t], _refused),
+    ]  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; exit 1 when a defence did not hold."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    failed = 0
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        _setup(tmp, args.timeout)
+        base, base_s = run(["--version"], None, tmp)
+        print(f"{'point':>5}  {'attack':46} exit  wall s   RSS MB  held")
+        print(f"{'-':>5}  {'baseline: diagnose --version':46} {base['code']:>4}  {base_s:6.1f}  "
+              f"{base['kb'] / 1024:7.0f}  -")  # fmt: skip
+        env = {"DIAGNOSE_INCIDENT_DB": str(tmp / "incidents.db"), "DIAGNOSE_LAB_DIR": str(tmp)}
+        for attack in attacks(args.timeout):
+            got, elapsed = run(attack.args(tmp), {**env, **(attack.env or {})}, tmp)
+            rss = got["kb"] / 1024
+            held = (
+                attack.expect(got, tmp)
+                and rss < MAX_RSS_MB
+                and elapsed < args.timeout + 1 + base_s + 1
+            )
+            failed += not held
+            print(f"{attack.point:>5}  {attack.name:46} {got['code']:>4}  {elapsed:6.1f}  "
+                  f"{rss:7.0f}  {'yes' if held else 'NO'}")  # fmt: skip
+    print(f"{failed} defences did not hold")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
