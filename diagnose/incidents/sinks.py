@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -34,6 +35,7 @@ REQUEST_TIMEOUT_S = 10.0
 GITHUB_BODY_LIMIT = 65_536  # characters in an issue comment
 PAGERDUTY_NOTE_LIMIT = 25_000  # characters in an incident note
 SLACK_SECTION_LIMIT = 3_000  # characters in one section block's text
+MAX_ANSWER_BYTES = 1 << 20  # a sink's answer is a small JSON document; an endless one is cut
 GITHUB_COMMENT_PAGES = 20  # 100 comments a page: an issue with more than 2000 is not an incident
 
 _GITHUB = re.compile(
@@ -81,6 +83,14 @@ class Sent:
     attempts: int
 
 
+class MaybeSent(Exception):
+    """A request that may have arrived (a cut answer, a 500): never blindly sent again."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
 class SendError(Exception):
     """A send that failed after its retries; the attachment stays in the log as unsent."""
 
@@ -116,14 +126,11 @@ def parse_sink(text: str) -> SinkSpec | None:
     return SinkSpec(kind, f"webhook:{rest}", (check_webhook_url(rest),))
 
 
-_CREDENTIAL_QUERY = re.compile(
-    r"(?i)(?:^|&)(?:token|access_token|auth|api_key|apikey|key|secret|sig|signature|password)="
-)
 
 
 def check_webhook_url(url: str) -> str:
     """Validate a webhook sink URL fully before the run (a bad one would fail after it, leaving
-    a pending delivery); refuse credentials in it, which the incident log would keep."""
+    a pending delivery); refuse a user:password in it, which the incident log would keep."""
     shown = Redactor().text(url)[:200]
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         raise BadInput(f"--attach webhook:{shown!r}: a control character or space in the URL")
@@ -139,11 +146,8 @@ def check_webhook_url(url: str) -> str:
             f"--attach webhook:{shown!r}: credentials in the URL (user:password@) would be stored "
             "in the incident log in clear: give a URL without them"
         )
-    if _CREDENTIAL_QUERY.search(parts.query):
-        raise BadInput(
-            f"--attach webhook:{shown!r}: a credential in the query string would be stored in "
-            "the incident log in clear: give a URL without it"
-        )
+    # A token in the query string stays: `incident retry` needs it. The log is 0600 and every
+    # output masks it (the redactor's query-credential pattern).
     return url
 
 
@@ -216,9 +220,17 @@ class _Http:
         params: Mapping[str, str] | None = None,
         secret_path: bool = False,
     ) -> httpx.Response:
-        """Send one request, retrying what is worth retrying; raise SendError otherwise."""
+        """Send one request, retrying what is worth retrying; raise SendError otherwise.
+
+        A POST or PATCH is retried only when it is known not to have arrived (no connection,
+        429, 503), or when it carries an Idempotency-Key the receiver deduplicates on; else
+        MaybeSent is raised, for the sink to check (GitHub: look for its marker) or to report.
+        """
         content = None
         send_headers = dict(headers or {})
+        idempotent = method in ("GET", "HEAD", "PUT", "DELETE") or any(
+            k.lower() == "idempotency-key" for k in send_headers
+        )
         if body is not None:
             # The last line of defence: the body is masked as a whole, whatever built it.
             content = self._redactor.json(body).encode("utf-8")
@@ -232,16 +244,13 @@ class _Http:
             self.attempts += 1
             wait = self._backoff * 2**attempt * (1 + random.random() / 4)
             try:
-                response = self.client.request(
-                    method,
-                    url,
-                    headers=send_headers,
-                    content=content,
-                    params=params,
-                    timeout=self._httpx.Timeout(min(REQUEST_TIMEOUT_S, remaining)),
-                )
+                response = self._send(method, url, send_headers, content, params, remaining)
             except self._httpx.HTTPError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                # Only a request that never reached the server is known not to have arrived.
+                arrived = not isinstance(exc, self._httpx.ConnectError | self._httpx.ConnectTimeout)
+                if arrived and not idempotent:
+                    raise MaybeSent(self._clean(f"{where}: {problem}")) from None
             else:
                 code = response.status_code
                 if code < 300:
@@ -249,6 +258,9 @@ class _Http:
                 problem = f"HTTP {code} {_excerpt(response.text)}".rstrip()
                 if code != 429 and code < 500:
                     raise SendError(self._clean(f"{where}: {problem}"), self.attempts)
+                # 429 and 503 refuse the request; another 5xx may come after it was processed.
+                if code not in (429, 503) and not idempotent:
+                    raise MaybeSent(self._clean(f"{where}: {problem}"))
                 wait = _retry_after(response) or wait
             if attempt + 1 < MAX_ATTEMPTS:
                 if wait > self._remaining():
@@ -259,6 +271,45 @@ class _Http:
                 time.sleep(wait)
         tries = f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}"
         raise SendError(self._clean(f"{where}: {problem or 'out of time'} {tries}"), self.attempts)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        remaining: float,
+    ) -> httpx.Response:
+        """One request whose answer is read up to MAX_ANSWER_BYTES, within the time left."""
+        httpx = self._httpx
+        request = self.client.build_request(
+            method,
+            url,
+            headers=headers,
+            content=content,
+            params=params,
+            timeout=httpx.Timeout(min(REQUEST_TIMEOUT_S, remaining)),
+        )
+        response = self.client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES or self._remaining() <= 0:
+                    break  # an endless or trickling answer: what came is enough to judge it
+        finally:
+            response.close()
+        headers_in = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
+        headers_in.pop("content-length", None)
+        return httpx.Response(
+            response.status_code,
+            headers=headers_in,
+            content=b"".join(chunks)[:MAX_ANSWER_BYTES],
+            request=request,
+        )
 
     def _clean(self, text: str) -> str:
         return self._redactor.text(text)
@@ -351,10 +402,24 @@ def _send_github(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
                 )
                 return Sent(str(patched.json().get("id", comment["id"])), http.attempts)
         url = response.links.get("next", {}).get("url")
+        if url is not None and urlsplit(url).netloc != urlsplit(api).netloc:
+            # The token goes to its own API host only: a next link elsewhere is not followed.
+            raise SendError(
+                f"GitHub's next page points to another host: {urlsplit(url).netloc}", http.attempts
+            )
         params = None  # the next link carries its own query
-    created = http.request(
-        "POST", f"{api}/repos/{owner}/{repo}/issues/{number}/comments", headers=headers, body=body
-    )
+    comments_url = f"{api}/repos/{owner}/{repo}/issues/{number}/comments"
+    try:
+        created = http.request("POST", comments_url, headers=headers, body=body)
+    except MaybeSent as exc:
+        # It may have been posted: look for the marker before anyone posts it again.
+        again = http.request("GET", comments_url, headers=headers, params={"per_page": "100"})
+        for comment in again.json() if isinstance(again.json(), list) else []:
+            if isinstance(comment, dict) and mark in str(comment.get("body") or ""):
+                return Sent(str(comment.get("id")), http.attempts)
+        raise SendError(
+            f"{exc.problem} (not posted: no comment with its marker)", http.attempts
+        ) from None
     return Sent(str(created.json().get("id", "")) or None, http.attempts)
 
 
@@ -421,7 +486,11 @@ def _send_webhook(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
         "markdown": payload.markdown,
         "diagnosis": json.loads(payload.diagnosis_json),
     }
-    http.request("POST", spec.parts[0], body=body, secret_path=True)
+    # The receiver deduplicates on it, so a retry after a cut answer is one delivery, not two.
+    key = hashlib.sha256(f"{payload.key}\0{payload.diagnosis_json}".encode()).hexdigest()[:32]
+    http.request(
+        "POST", spec.parts[0], headers={"Idempotency-Key": key}, body=body, secret_path=True
+    )
     return Sent(None, http.attempts)
 
 
@@ -437,6 +506,9 @@ def send(spec: SinkSpec, payload: Payload, config: Config, redactor: Redactor) -
         if spec.kind is SinkKind.PAGERDUTY:
             return _send_pagerduty(http, spec, payload)
         return _send_webhook(http, spec, payload)
+    except MaybeSent as exc:
+        message = f"{exc.problem}: it may have arrived, so it was not sent again"
+        raise SendError(redactor.text(message), http.attempts) from None
     except (ValueError, KeyError, BadInput) as exc:
         # A reply that is not the JSON the API documents, or a sink whose config went away.
         raise SendError(redactor.text(f"{type(exc).__name__}: {exc}"), http.attempts) from None

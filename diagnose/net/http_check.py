@@ -30,6 +30,7 @@ FIELDS = (
     "content_type",
     "redirects",
     "redirect_loop",
+    "redirect_offsite",
     "location",
     "body_excerpt",
 )
@@ -73,6 +74,7 @@ def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
         "error_kind": None,
         "redirects": [],
         "redirect_loop": False,
+        "redirect_offsite": None,
         "cloudflare": False,
     }
     t0 = time.monotonic()
@@ -98,6 +100,11 @@ def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
                 facts["error"] = f"redirect loop: {' -> '.join([*seen, target][-4:])}"
                 facts["error_kind"] = "redirect-loop"
                 break
+            if not same_site(check.url, target):
+                # Recorded, never fetched: a redirect to another host (a metadata service, an
+                # internal address) must not put what it answers into the facts and the sinks.
+                facts["redirect_offsite"] = target
+                break
             seen.append(target)
             request = nxt
     except httpx.TimeoutException as exc:
@@ -115,6 +122,21 @@ def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
     return facts
 
 
+def same_site(url: str, target: str) -> bool:
+    """Is target on url's host, or on its parent or a subdomain (dashtray.com, www.dashtray.com)?"""
+    from urllib.parse import urlsplit
+
+    a = (urlsplit(url).hostname or "").lower().rstrip(".")
+    b = (urlsplit(target).hostname or "").lower().rstrip(".")
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if a.replace(".", "").isdigit() or b.replace(".", "").isdigit() or ":" in a + b:
+        return False  # an address is its own site only
+    return b.endswith("." + a) or a.endswith("." + b)
+
+
 def unfinished(check: Check, budget: float) -> dict[str, Any]:
     """Return the facts of a request that did not finish within its budget (a trickling peer)."""
     error = f"no complete answer within {budget:.1f} s (the peer accepted but sends too slowly)"
@@ -129,6 +151,7 @@ def unfinished(check: Check, budget: float) -> dict[str, Any]:
         "elapsed_ms": round(budget * 1000, 1),
         "redirects": [],
         "redirect_loop": False,
+        "redirect_offsite": None,
         "cloudflare": False,
     }
 

@@ -429,8 +429,6 @@ def test_25_the_fuzz_run_reports_its_seed() -> None:
         "webhook:http://127.0.0.1/ho ok",
         "webhook:http://user:Pa55w0rd@127.0.0.1/hook",
         "webhook:http://TOKEN0123456789abcdef:@127.0.0.1/hook",
-        "webhook:http://127.0.0.1/hook?token=Sekrit0123",
-        "webhook:http://127.0.0.1/hook?x=1&api_key=Sekrit0123",
     ],
 )
 def test_3_23_bad_or_credentialed_sink_urls_refused_before_the_run(url: str) -> None:
@@ -523,3 +521,142 @@ def test_22_lab_status_with_keys_missing_is_no_lab(
     code, out, err = _main(["lab", "status"], capsys)
     assert code == 1 and "no lab is running" in out, (code, out, err)
     assert "internal error" not in err
+
+
+# 8: redirects never leave the target's site ---------------------------------------------------------
+
+
+@pytest.mark.lab
+def test_8_smoke_records_an_offsite_redirect_and_never_fetches_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.support.incident_api import json_reply, serve
+
+    canary = "AKIAZQ9XKP2MW7RT4VB8"
+    with serve(lambda seen: json_reply(200, {"AccessKeyId": canary})) as metadata:
+        # The site is named localhost, the redirect goes to 127.0.0.1: another host, same machine.
+        offsite = metadata.url + "/latest/meta-data/iam/security-credentials/role"
+        with serve(lambda seen: (302, {"Location": offsite}, b"")) as site:
+            url = site.url.replace("127.0.0.1", "localhost")
+            args = ["smoke", "--url", url, "--format", "json", "--timeout", "5"]
+            code, out, err = _main(args, capsys)
+            assert site.seen, "the site itself was not asked"
+        assert metadata.seen == [], "followed a redirect to another host"
+    assert canary not in out + err
+    doc = json.loads(out)
+    assert doc["facts"]["smoke.homepage.redirect_offsite"] == offsite
+    assert "http.redirect-offsite" in [f["id"] for f in doc["findings"]], doc["findings"]
+    assert code in (1, 2)
+
+
+# 10: the AIA fetch follows the same rule --------------------------------------------------------------
+
+
+@pytest.mark.lab
+def test_10_aia_fetch_never_follows_a_redirect_to_another_host() -> None:
+    from diagnose.families.ssl.tls import _fetch_aia
+    from tests.support.incident_api import serve
+
+    with serve(lambda seen: (200, {"Content-Type": "application/pkix-cert"}, b"x")) as other:
+        offsite = other.url + "/issuer.der"  # 127.0.0.1, while the AIA URL names localhost
+        with serve(lambda seen: (302, {"Location": offsite}, b"")) as aia:
+            url = aia.url.replace("127.0.0.1", "localhost")
+            assert _fetch_aia(url + "/ca.der", 3.0) is None
+            assert len(aia.seen) == 1
+        assert other.seen == [], "the AIA fetch followed a redirect to another host"
+
+
+# 9, 11, 12: sinks ---------------------------------------------------------------------------------------
+
+
+def _payload():  # type: ignore[no-untyped-def]
+    from diagnose.incidents.sinks import Payload
+
+    return Payload("k1", "INC-1", "headline", "# md", "plain", '{"findings": []}')
+
+
+def _send(spec_text: str):  # type: ignore[no-untyped-def]
+    from diagnose.config import Config
+    from diagnose.incidents.sinks import parse_sink, send
+
+    spec = parse_sink(spec_text)
+    assert spec is not None
+    return send(spec, _payload(), Config(), Redactor())
+
+
+@pytest.mark.lab
+def test_9_github_token_never_follows_a_next_link_to_another_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from diagnose.incidents.sinks import SendError
+    from tests.support.incident_api import json_reply, serve
+
+    token = "ghp_" + "B" * 36
+    with serve(lambda seen: json_reply(200, [])) as elsewhere:
+        other = elsewhere.url.replace("127.0.0.1", "localhost")
+
+        def github(seen):  # type: ignore[no-untyped-def]
+            link = f'<{other}/steal?page=2>; rel="next"'
+            return json_reply(200, [], {"Link": link})
+
+        with serve(github) as api:
+            monkeypatch.setenv("GITHUB_TOKEN", token)
+            monkeypatch.setenv("DIAGNOSE_GITHUB_API", api.url)
+            monkeypatch.setenv("DIAGNOSE_SINK_BACKOFF", "0")
+            with pytest.raises(SendError, match="another host"):
+                _send("github:acme/dashtray#12")
+        assert elsewhere.seen == [], "the token went to another host"
+
+
+@pytest.mark.lab
+def test_11_github_post_that_may_have_arrived_is_found_not_reposted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.support.incident_api import json_reply, serve
+
+    comments: list[dict[str, object]] = []
+
+    def github(seen):  # type: ignore[no-untyped-def]
+        if seen.method == "GET":
+            return json_reply(200, comments)
+        comments.append({"id": 900 + len(comments), "body": seen.json()["body"]})
+        return json_reply(502, {"message": "Bad Gateway"})  # stored, but the answer was lost
+
+    with serve(github) as api:
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "C" * 36)
+        monkeypatch.setenv("DIAGNOSE_GITHUB_API", api.url)
+        monkeypatch.setenv("DIAGNOSE_SINK_BACKOFF", "0")
+        sent = _send("github:acme/dashtray#12")
+        posts = [s for s in api.seen if s.method == "POST"]
+    assert len(posts) == 1 and len(comments) == 1, "posted again after it had arrived"
+    assert sent.remote_id == "900"
+
+
+@pytest.mark.lab
+def test_11_webhook_retries_carry_one_idempotency_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.incident_api import json_reply, serve
+
+    with serve(lambda seen: json_reply(502 if len(api.seen) < 3 else 200, {})) as api:
+        monkeypatch.setenv("DIAGNOSE_SINK_BACKOFF", "0")
+        _send(f"webhook:{api.url}/hook")
+        keys = {s.headers.get("Idempotency-Key") for s in api.seen}
+    assert len(api.seen) == 3 and len(keys) == 1 and None not in keys, keys
+
+
+@pytest.mark.lab
+def test_12_an_endless_sink_answer_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    from tests.support.incident_api import serve
+
+    big = b"[" + b"0," * (20 << 20) + b"0]"  # 40 MB of comments list
+    with serve(lambda seen: (200, {"Content-Type": "application/json"}, big)) as api:
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "D" * 36)
+        monkeypatch.setenv("DIAGNOSE_GITHUB_API", api.url)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        from diagnose.incidents.sinks import SendError
+
+        with pytest.raises(SendError):
+            _send("github:acme/dashtray#12")  # the cut answer is no JSON list: said, not read
+        grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 30, f"read {grown_mb:.0f} MB of the answer"

@@ -398,8 +398,20 @@ def _fetch_aia(url: str, timeout: float) -> x509.Certificate | None:
 
     if not url.startswith("http://") or timeout <= 0.05:
         return None
+    from diagnose.net.http_check import same_site
+
+    class SameSite(urllib.request.HTTPRedirectHandler):
+        # The smoke rule for AIA too: a redirect may not leave the caIssuers URL's site.
+        def redirect_request(
+            self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+        ) -> Any:
+            if not newurl.startswith("http://") or not same_site(req.full_url, newurl):
+                return None  # not followed: urllib raises HTTPError, an unfetched issuer
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.build_opener(SameSite)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http only
+        with opener.open(url, timeout=timeout) as response:  # http only, checked above
             data = response.read(256 * 1024)
     except (OSError, ValueError):
         return None
