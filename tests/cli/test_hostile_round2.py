@@ -660,3 +660,36 @@ def test_12_an_endless_sink_answer_is_cut(monkeypatch: pytest.MonkeyPatch) -> No
             _send("github:acme/dashtray#12")  # the cut answer is no JSON list: said, not read
         grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 30, f"read {grown_mb:.0f} MB of the answer"
+
+
+# 19: endpoint fan-out ---------------------------------------------------------------------------------
+
+
+def test_19_a_name_with_thousands_of_addresses_is_checked_on_a_few(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from diagnose.families.ssl import tls
+    from diagnose.probe import FactSink, ProbeContext
+
+    addresses = [f"10.{i // 250}.{i % 250}.1" for i in range(4000)]
+    tried: list[tuple[str, int]] = []
+
+    def endpoint(target, host, timeout):  # type: ignore[no-untyped-def]
+        tried.append(target)
+        return {"address": tls._show(*target), "phase": "connect", "error_kind": "refused"}
+
+    monkeypatch.setattr(tls, "resolve", lambda host, resolvers, timeout: (addresses, None))
+    monkeypatch.setattr(tls, "_endpoint", endpoint)
+    probe = tls.TLSProbe()
+    sink = FactSink(probe.name, probe.provides)
+    options = {"name": "dashtray.test", "port": 443, "warn_days": 14, "critical_days": 7,
+               "resolvers": [], "connect_to": [], "ca_file": None}  # fmt: skip
+    import time
+
+    ctx = ProbeContext(options=options, now=datetime.now(UTC), deadline=time.monotonic() + 5)
+    probe.collect(ctx, sink)
+    facts = sink.close()
+    assert len(tried) == tls.MAX_ENDPOINTS
+    assert facts["tls.targets_skipped"] == 4000 - tls.MAX_ENDPOINTS

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 CONNECT_TIMEOUT = 5.0
+MAX_ENDPOINTS = 16  # addresses of one name handshaken in one run (Cloudflare answers 2-4)
 AIA_TIMEOUT = 2.0
 MIN_RSA_BITS = 2048  # below this browsers and OpenSSL at security level 2 refuse RSA and DSA
 WEAK_HASHES = ("sha1", "md5")
@@ -68,6 +69,7 @@ class TLSProbe:
             "tls.warn_days",
             "tls.critical_days",
             "tls.targets",
+            "tls.targets_skipped",
             "tls.resolve_error",
             "tls.endpoints",
             "tls.connect.attempted",
@@ -135,6 +137,10 @@ class TLSProbe:
             found, error = resolve(host, resolvers_from(ctx.options), ctx.remaining(4.0))
             sink.put("tls.resolve_error", error)
             targets = [(a, port) for a in found]
+        # A name answering thousands of addresses must not become thousands of handshakes (and
+        # threads) inside one deadline: the first MAX_ENDPOINTS are checked, the rest counted.
+        sink.put("tls.targets_skipped", max(0, len(targets) - MAX_ENDPOINTS))
+        targets = targets[:MAX_ENDPOINTS]
         sink.put("tls.targets", [_show(a, p) for a, p in targets])
         sink.put("tls.connect.attempted", len(targets))
         if not targets:
