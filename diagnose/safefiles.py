@@ -40,7 +40,10 @@ def read_input(source: str | Path, what: str, limit: int = MAX_INPUT_BYTES) -> b
     name = str(source)
     label = f"{what} {name}".strip()
     if name == "-":
-        data = _read_capped(sys.stdin.buffer.read, limit)
+        stream = getattr(sys.stdin, "buffer", None)  # a text-only stdin (a test's StringIO)
+        data = _read_capped(
+            stream.read if stream is not None else lambda n: sys.stdin.read(n).encode(), limit
+        )
     else:
         problem = regular_file_problem(name)
         if problem:
