@@ -676,7 +676,7 @@ def test_19_a_name_with_thousands_of_addresses_is_checked_on_a_few(
     addresses = [f"10.{i // 250}.{i % 250}.1" for i in range(4000)]
     tried: list[tuple[str, int]] = []
 
-    def endpoint(target, host, timeout):  # type: ignore[no-untyped-def]
+    def endpoint(target, *_rest):  # type: ignore[no-untyped-def]
         tried.append(target)
         return {"address": tls._show(*target), "phase": "connect", "error_kind": "refused"}
 
