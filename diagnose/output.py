@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from diagnose.errors import BadInput
 from diagnose.model import Diagnosis, FactSet
 from diagnose.redact import Redactor
 from diagnose.rules.load import Rule
