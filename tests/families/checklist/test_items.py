@@ -82,7 +82,7 @@ def test_clean_post_deploy_passes_every_item_with_its_evidence() -> None:
     )
     assert {k: s for k, (s, _) in marks.items()} == dict.fromkeys(marks, ItemState.PASS)
     assert marks["error-rate"][1] == "requests 0.00 %, Convex functions 0.00 %"
-    assert marks["p95"][1] == "p95 in the logs (ms) 240.0, live p95 (ms) 180.0"
+    assert marks["p95"][1] == "p95 in the logs (ms) 240, live p95 (ms) 180"
     assert marks["crons"][1].startswith("syncIntegrations (integrations:syncAll): every 15")
     assert marks["rate-limiting"][1] == (
         "3 rate-limited answers, configured: package.json: @convex-dev/rate-limiter"
@@ -151,7 +151,7 @@ def test_project_without_a_convex_deploy_command_is_not_confirmed() -> None:
     assert "no convex deploy command" in marks["convex-deploy-prod"][1]
     assert marks["env-configured"] == (
         ItemState.PASS,
-        '0 required names set in ["npx convex env list (convex.env)", ".env.production"]',
+        "0 required names set in npx convex env list (convex.env), .env.production",
     )
 
 
