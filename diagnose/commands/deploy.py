@@ -13,6 +13,7 @@ import click
 
 from diagnose.config import load_config
 from diagnose.errors import BadInput
+from diagnose.redact import Redactor
 from diagnose.timeparse import iso, parse_when
 
 
@@ -49,7 +50,6 @@ def run_record(
     when = parse_when(at, now) if at is not None else now
     config = _config(config_path)
     path = db_path(config)
-    from diagnose.redact import Redactor
 
     # Notes come from commit messages and CI variables: they are stored and printed masked.
     mask = Redactor(config.secret_values(()))

@@ -25,6 +25,7 @@ from diagnose.options import resolve
 from diagnose.output import finish, write_text
 from diagnose.probe import Unfinished, run_bounded
 from diagnose.settings import Common, make_common
+from diagnose.strictjson import loads
 from diagnose.timeparse import parse_when
 
 WEBHOOK_OPTIONS = (
@@ -133,7 +134,6 @@ def _loopback(host: str) -> bool:
 
 def _strings_in(body: bytes) -> set[str]:
     """Every string value of a JSON body (an id in the payload matches whole, never by substring)."""
-    from diagnose.strictjson import loads
 
     try:
         doc = loads(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -77,7 +78,6 @@ def warm(probes: Iterable[Any]) -> None:
     takes seconds on a loaded machine) and eat the time a slow peer is given, so a trickling
     endpoint would time out inside the engine instead of becoming evidence.
     """
-    import importlib
 
     for probe in probes:
         for entry in getattr(probe, "warm_imports", ()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Container, Iterable, Mapping
@@ -15,6 +16,7 @@ from diagnose.errors import BadInput
 from diagnose.model import Confidence, Severity
 from diagnose.rules.checklist import ItemError, ItemSpec, parse_item
 from diagnose.rules.conditions import VAR_RX, Condition, ConditionError, parse, substitute
+from diagnose.safefiles import read_input_text
 
 ID_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 # {fact.name}, {fact.name:format}, each with |text shown when it is unset; {{ and }} are literal
@@ -215,8 +217,6 @@ class AliasInRule(ValueError):
 
 def _read(path: Path) -> Any:
     import yaml
-
-    from diagnose.safefiles import read_input_text
 
     text = read_input_text(path, "rule file", MAX_RULE_BYTES)
     if "&" in text:  # an alias needs an anchor: only then is the event scan worth its cost
@@ -500,7 +500,6 @@ def load_rules(roots: Iterable[Path], known_facts: Container[str]) -> list[Rule]
 
 
 def _cache_key(roots: list[Path], known_facts: Container[str]) -> str | None:
-    import hashlib
 
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return None

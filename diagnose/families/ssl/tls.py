@@ -21,6 +21,7 @@ from diagnose.families.ssl.paths import (
     self_signed,
 )
 from diagnose.families.ssl.verifiers import OpenSSLVerdict, openssl_verdict, strict_verdict
+from diagnose.net.http_check import same_site
 from diagnose.net.resolve import resolve, resolvers_from
 from diagnose.probe import FactSink, ProbeContext, Unfinished, run_bounded
 
@@ -404,7 +405,6 @@ def _fetch_aia(url: str, timeout: float) -> x509.Certificate | None:
 
     if not url.startswith("http://") or timeout <= 0.05:
         return None
-    from diagnose.net.http_check import same_site
 
     class SameSite(urllib.request.HTTPRedirectHandler):
         # The smoke rule for AIA too: a redirect may not leave the caIssuers URL's site.
