@@ -73,6 +73,12 @@ def _whole_service(scenario: str, params: dict[str, Any]) -> int:
 
     if params.get("config_path"):
         raise BadInput("--config: the demo writes its own config for the lab")
+    if params.get("attach"):
+        # Before the lab starts: a bad incident is one line, not a lab's worth of output first.
+        from diagnose.config import Config
+        from diagnose.incidents.attach import check_target
+
+        check_target(str(params["attach"]), Config())
     talk = params.get("fmt", "text") == "text" and not params.get("output")
     with (
         tempfile.TemporaryDirectory(prefix="diagnose-demo-") as tmp,

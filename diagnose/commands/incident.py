@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +47,11 @@ def _context(config_path: Path | None) -> tuple[Any, Any]:
     return config, Redactor(config.secret_values())
 
 
+def _examples(*lines: str) -> str:
+    """Return a click epilog of example commands (kept as written: \b stops rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def _emit(text: str, redactor: Any) -> None:
     write_text(text if text.endswith("\n") else text + "\n", None, redactor)
 
@@ -66,21 +70,22 @@ def run_open(title: str, severity: str, config_path: Path | None) -> int:
     return 0
 
 
-def run_list(fmt: str, config_path: Path | None) -> int:
-    """List incidents, newest first."""
-    from diagnose.incidents.store import open_store
+def run_list(fmt: str, status: str, config_path: Path | None) -> int:
+    """List incidents (open, closed or all), newest first."""
+    from diagnose.incidents.store import IncidentStatus, open_store
 
     config, redactor = _context(config_path)
     with open_store(config) as store:
-        rows = store.incidents()
+        rows = store.incidents(None if status == "all" else IncidentStatus(status))
     if fmt == "json":
         data = [{**i.to_json(), "attached": n, "unsent": u} for i, n, u in rows]
         _emit(redactor.json(data, indent=2), redactor)
         return 0
     if not rows:
-        _emit("no incidents yet: 'diagnose incident open TITLE' opens one", redactor)
+        which = "incidents yet" if status == "all" else f"{status} incidents"
+        _emit(f"no {which}: 'diagnose incident open TITLE' opens one", redactor)
         return 0
-    lines = [f"{'ID':8} {'STATUS':7} {'SEVERITY':9} {'OPENED':20} {'ATTACHED':14} TITLE"]
+    lines = [f"{'ID':8} {'STATUS':7} {'SEVERITY':9} {'OPENED (UTC)':20} {'ATTACHED':14} TITLE"]
     for incident, attached, unsent in rows:
         count = f"{attached}" + (f" ({unsent} unsent)" if unsent else "")
         lines.append(
@@ -91,88 +96,33 @@ def run_list(fmt: str, config_path: Path | None) -> int:
     return 0
 
 
-def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
-    """Show an incident: its attached diagnoses as a timeline and what changed between them."""
-    from diagnose.incidents.store import open_store
-    from diagnose.incidents.timeline import Snapshot, changes, clock, history
+def run_show(ref: str, fmt: str, now_text: str | None, config_path: Path | None) -> int:
+    """Show an incident: its timeline (diagnoses, notes, closes) and what changed."""
+    from datetime import UTC, datetime
 
+    from diagnose.incidents.report import (
+        IncidentView,
+        render_json,
+        render_postmortem,
+        render_text,
+    )
+    from diagnose.incidents.store import open_store
+    from diagnose.render.text import terminal_width
+    from diagnose.timeparse import parse_instant
+
+    now = parse_instant(now_text) if now_text else datetime.now(UTC)
     config, redactor = _context(config_path)
     with open_store(config) as store:
         incident = store.get(ref)
         attachments = store.attachments(incident)
         deliveries = store.deliveries([a.id for a in attachments]) if attachments else []
-    by_attachment: dict[int, list[Any]] = {}
-    for d in deliveries:
-        by_attachment.setdefault(d.attachment_id, []).append(d)
-    documents = [json.loads(a.record.diagnosis_json) for a in attachments]
-    snaps = [
-        Snapshot.from_json(a.record.observed_at, d)
-        for a, d in zip(attachments, documents, strict=True)
-    ]
+        view = IncidentView(incident, attachments, deliveries, store.events(incident))
     if fmt == "markdown":
-        parts = [f"# {incident.ref}: {incident.title}\n"]
-        parts += [a.record.markdown for a in attachments]
-        _emit("\n".join(parts), redactor)
-        return 0
-    if fmt == "json":
-        data = {
-            "incident": incident.to_json(),
-            "attachments": [
-                {
-                    "id": a.id,
-                    "attached_at": a.attached_at,
-                    "observed_at": a.record.observed_at,
-                    "command": a.record.command,
-                    "target": a.record.target,
-                    "status": a.record.status,
-                    "findings": [f["id"] for f in doc.get("findings") or []],
-                    "deliveries": [d.to_json() for d in by_attachment.get(a.id, [])],
-                    "diagnosis": doc,
-                }
-                for a, doc in zip(attachments, documents, strict=True)
-            ],
-            "history": [
-                {
-                    "id": h.rule_id,
-                    "severity": h.severity,
-                    "spans": [
-                        {"first_seen": s.start.isoformat(), "gone_at": s.end and s.end.isoformat()}
-                        for s in h.spans
-                    ],
-                }
-                for h in history(snaps)
-            ],
-            "changes": changes(snaps),
-        }
-        _emit(redactor.json(data, indent=2), redactor)
-        return 0
-    lines = [f"{incident.ref}  {incident.title}", f"  status {incident.status}, severity "
-             f"{incident.severity}, opened {incident.opened_at}"]  # fmt: skip
-    if incident.closed_at:
-        note = f": {incident.close_note}" if incident.close_note else ""
-        lines.append(f"  closed {incident.closed_at}{note}")
-    if not attachments:
-        lines += ["", "No diagnosis attached yet: add --attach " + incident.ref + " to a check."]
-        _emit("\n".join(lines), redactor)
-        return 0
-    with_date = len({s.at.date() for s in snaps}) > 1
-    count = f"{len(attachments)} diagnos{'es' if len(attachments) > 1 else 'is'}"
-    lines += ["", f"Timeline (UTC), {count}:"]
-    for a, doc, snap in zip(attachments, documents, snaps, strict=True):
-        ids = [f["id"] for f in doc.get("findings") or []]
-        found = ", ".join(ids) if ids else "no findings"
-        sinks = "".join(f"  [{d.sink} {d.state.value}]" for d in by_attachment.get(a.id, []))
-        lines.append(
-            f"  {clock(snap.at, with_date)}  #{a.id} {a.record.command} {a.record.target}: "
-            f"{a.record.status.upper()} ({found}){sinks}"
-        )
-        for d in by_attachment.get(a.id, []):
-            if d.last_error and d.state.value != "sent":
-                lines.append(f"         {d.sink}: {d.last_error}")
-    what = changes(snaps)
-    lines += ["", "What changed:" if what else "What changed: nothing was found."]
-    lines += [f"  {line}" for line in what]
-    _emit("\n".join(lines), redactor)
+        _emit(render_postmortem(view), redactor)
+    elif fmt == "json":
+        _emit(redactor.json(render_json(view), indent=2), redactor)
+    else:
+        _emit(render_text(view, now, terminal_width()), redactor)
     return 0
 
 
@@ -194,6 +144,31 @@ def run_close(ref: str, note: str | None, config_path: Path | None) -> int:
     with open_store(config) as store:
         incident = store.close_incident(store.get(ref), redactor.text(note) if note else None)
     click.echo(f"closed {incident.ref} at {incident.closed_at}", err=True)
+    return 0
+
+
+def run_reopen(ref: str, note: str | None, config_path: Path | None) -> int:
+    """Reopen a closed incident (it came back); its close stays in the timeline."""
+    from diagnose.incidents.store import open_store
+
+    config, redactor = _context(config_path)
+    with open_store(config) as store:
+        incident = store.reopen_incident(store.get(ref), redactor.text(note) if note else None)
+    click.echo(f"reopened {incident.ref}", err=True)
+    return 0
+
+
+def run_note(ref: str, text: str, config_path: Path | None) -> int:
+    """Add a note to an incident's timeline."""
+    from diagnose.incidents.store import open_store
+
+    if not text.strip():
+        raise BadInput("incident note: give the text, e.g. 'rolled back to v41'")
+    config, redactor = _context(config_path)
+    with open_store(config) as store:
+        incident = store.get(ref)
+        event = store.add_note(incident, redactor.text(text.strip()))
+    click.echo(f"noted on {incident.ref} at {event.at}", err=True)
     return 0
 
 
@@ -222,16 +197,24 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
     return 1 if failed else 0
 
 
-@click.group("incident")
+@click.group("incident", epilog=_examples(
+    'diagnose incident open "Checkout returns 522" --severity critical',
+    "diagnose smoke --url https://dashtray.com --attach INC-1",
+    "diagnose incident show INC-1",
+    'diagnose incident close INC-1 --note "custom domain re-added"',
+))  # fmt: skip
 def command() -> None:
-    """Open, list, show and close incidents; attach diagnoses and send them where the team works.
+    """Open, note, close and reopen incidents; attach diagnoses and send them where the team works.
 
     INCIDENT is INC-N (the local log), or a sink: github:OWNER/REPO#N, slack:NAME,
     pagerduty:INCIDENT_ID, webhook:URL. Every diagnosing command takes --attach INCIDENT.
     """
 
 
-@command.command("open")
+@command.command("open", epilog=_examples(
+    'diagnose incident open "Checkout returns 522" --severity critical',
+    'INC=$(diagnose incident open "Payments not processing") && diagnose all --attach "$INC"',
+))  # fmt: skip
 @click.argument("title")
 @click.option("--severity", type=click.Choice(SEVERITIES), default="warning", show_default=True)
 @_config_option
@@ -240,24 +223,49 @@ def open_(title: str, severity: str, config_path: Path | None) -> None:
     sys.exit(run_open(title, severity, config_path))
 
 
-@command.command("list")
+@command.command("list", epilog=_examples(
+    "diagnose incident list --status open",
+    "diagnose incident list --format json | jq -r '.[] | select(.unsent > 0) | .id'",
+))  # fmt: skip
 @_format_option("text", "json")
+@click.option(
+    "--status",
+    type=click.Choice(("open", "closed", "all")),
+    default="all",
+    show_default=True,
+    help="Only the open or the closed ones.",
+)
 @_config_option
-def list_(fmt: str, config_path: Path | None) -> None:
+def list_(fmt: str, status: str, config_path: Path | None) -> None:
     """List incidents, newest first."""
-    sys.exit(run_list(fmt, config_path))
+    sys.exit(run_list(fmt, status, config_path))
 
 
-@command.command("show")
+@command.command("show", epilog=_examples(
+    "diagnose incident show INC-3",
+    "diagnose incident show INC-3 --format markdown > postmortem.md",
+))  # fmt: skip
 @click.argument("ref", metavar="ID")
 @_format_option("text", "json", "markdown")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="TIMESTAMP",
+    help="Say how long ago things were as of this instant (RFC 3339 or epoch) [default: now].",
+)
 @_config_option
-def show(ref: str, fmt: str, config_path: Path | None) -> None:
-    """Show an incident's diagnoses as a timeline, and what changed between them."""
-    sys.exit(run_show(ref, fmt, config_path))
+def show(ref: str, fmt: str, now_text: str | None, config_path: Path | None) -> None:
+    """Show an incident: a timeline of its diagnoses, notes and closes, and what changed.
+
+    --format markdown is the postmortem: summary, timeline, what changed, every diagnosis whole.
+    """
+    sys.exit(run_show(ref, fmt, now_text, config_path))
 
 
-@command.command("attach")
+@command.command("attach", epilog=_examples(
+    "diagnose incident attach INC-3 saved.json",
+    "diagnose webhooks --format json | diagnose incident attach github:acme/dashtray#12 -",
+))  # fmt: skip
 @click.argument("ref", metavar="INCIDENT")
 @click.argument("file", metavar="FILE.json")
 @_config_option
@@ -266,7 +274,9 @@ def attach(ref: str, file: str, config_path: Path | None) -> None:
     sys.exit(run_attach(ref, file, config_path))
 
 
-@command.command("close")
+@command.command("close", epilog=_examples(
+    'diagnose incident close INC-3 --note "custom domain re-added in Cloudflare Pages"',
+))  # fmt: skip
 @click.argument("ref", metavar="ID")
 @click.option("--note", help="What resolved it.")
 @_config_option
@@ -275,7 +285,32 @@ def close(ref: str, note: str | None, config_path: Path | None) -> None:
     sys.exit(run_close(ref, note, config_path))
 
 
-@command.command("retry")
+@command.command("reopen", epilog=_examples(
+    'diagnose incident reopen INC-3 --note "522s are back after the DNS change"',
+))  # fmt: skip
+@click.argument("ref", metavar="ID")
+@click.option("--note", help="Why it is reopened.")
+@_config_option
+def reopen(ref: str, note: str | None, config_path: Path | None) -> None:
+    """Reopen a closed incident; its close stays in the timeline."""
+    sys.exit(run_reopen(ref, note, config_path))
+
+
+@command.command("note", epilog=_examples(
+    'diagnose incident note INC-3 "rolled back the Convex deploy to v41"',
+))  # fmt: skip
+@click.argument("ref", metavar="ID")
+@click.argument("text")
+@_config_option
+def note(ref: str, text: str, config_path: Path | None) -> None:
+    """Add a note to an incident's timeline (what was tried, who was called)."""
+    sys.exit(run_note(ref, text, config_path))
+
+
+@command.command("retry", epilog=_examples(
+    "diagnose incident retry",
+    "diagnose incident retry INC-3",
+))  # fmt: skip
 @click.argument("ref", metavar="[ID]", required=False)
 @_config_option
 def retry(ref: str | None, config_path: Path | None) -> None:

@@ -136,6 +136,15 @@ def attach_record(
         check_sink(spec, config)  # before touching the log: a typo must not create an incident
     with open_store(config) as store:
         incident, spec = resolve(store, target, config)
+        if incident.status == "closed":
+            # Attached anyway (a check after the fix belongs to the story), but said: the
+            # on-call may have meant a new incident.
+            print(
+                f"diagnose: warning: {incident.ref} was closed at {incident.closed_at}; attached "
+                f"anyway ('diagnose incident reopen {incident.ref}' reopens it, 'diagnose "
+                "incident open TITLE' starts a new one)",
+                file=sys.stderr,
+            )
         attachment, delivery = store.add_attachment(incident, record, spec.spec if spec else None)
         if delivery is None:
             print(

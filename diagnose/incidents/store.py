@@ -82,10 +82,52 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deployments_by_time ON deployments(deployed_at);
     """,
+    # Issue 20: what happened to an incident besides diagnoses (notes, closes, reopens), for the
+    # timeline and the postmortem.
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('note', 'closed', 'reopened')),
+        text TEXT
+    );
+    CREATE INDEX events_by_incident ON events(incident_id, at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LOCAL_REF = re.compile(r"^(?:INC-)?(\d{1,12})$", re.I)
+
+
+class IncidentStatus(StrEnum):
+    """Whether an incident is still being worked on."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    """What can happen to an incident besides a diagnosis."""
+
+    NOTE = "note"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A note, a close or a reopen, with when it happened."""
+
+    id: int
+    incident_id: int
+    at: str
+    kind: EventKind
+    text: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"at": self.at, "kind": self.kind.value, "text": self.text}
 
 
 class DeliveryState(StrEnum):
@@ -331,31 +373,91 @@ class Store:
             row = db.execute("SELECT * FROM incidents WHERE external = ?", (spec,)).fetchone()
         return _incident(row)
 
-    def incidents(self) -> list[tuple[Incident, int, int]]:
-        """Return every incident, newest first, with its attachment and unsent counts."""
+    def incidents(self, status: IncidentStatus | None = None) -> list[tuple[Incident, int, int]]:
+        """Return the incidents (of one status, or all), newest first, with their attachment and
+        unsent counts."""
+        where, args = ("WHERE i.status = ?", (status.value,)) if status else ("", ())
         rows = self._db.execute(
-            """
+            f"""
             SELECT i.*,
                 (SELECT COUNT(*) FROM attachments a WHERE a.incident_id = i.id) AS n_attached,
                 (SELECT COUNT(*) FROM deliveries d JOIN attachments a ON a.id = d.attachment_id
                  WHERE a.incident_id = i.id AND d.state != 'sent') AS n_unsent
-            FROM incidents i ORDER BY i.id DESC
-            """
+            FROM incidents i {where} ORDER BY i.id DESC
+            """,
+            args,
         ).fetchall()
         return [(_incident(r), r["n_attached"], r["n_unsent"]) for r in rows]
 
     def close_incident(self, incident: Incident, note: str | None) -> Incident:
         """Close an open incident with an optional note."""
+        now = _now()
         with self._write() as db:
             cur = db.execute(
                 "UPDATE incidents SET status = 'closed', closed_at = ?, close_note = ? "
                 "WHERE id = ? AND status = 'open'",
-                (_now(), note, incident.id),
+                (now, note, incident.id),
             )
             if cur.rowcount == 0:
-                raise BadInput(f"{incident.ref} is already closed")
+                raise BadInput(
+                    f"{incident.ref} is already closed: 'diagnose incident reopen "
+                    f"{incident.ref}' reopens it"
+                )
+            self._event(db, incident, now, EventKind.CLOSED, note)
             row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident.id,)).fetchone()
         return _incident(row)
+
+    def reopen_incident(self, incident: Incident, note: str | None) -> Incident:
+        """Reopen a closed incident (the close stays in its timeline)."""
+        now = _now()
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE incidents SET status = 'open', closed_at = NULL, close_note = NULL "
+                "WHERE id = ? AND status = 'closed'",
+                (incident.id,),
+            )
+            if cur.rowcount == 0:
+                raise BadInput(f"{incident.ref} is open: nothing to reopen")
+            if (
+                incident.closed_at
+                and not db.execute(
+                    "SELECT 1 FROM events WHERE incident_id = ? AND kind = 'closed'", (incident.id,)
+                ).fetchone()
+            ):
+                # Closed before events were kept: keep that close in the timeline.
+                self._event(db, incident, incident.closed_at, EventKind.CLOSED, incident.close_note)
+            self._event(db, incident, now, EventKind.REOPENED, note)
+            row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident.id,)).fetchone()
+        return _incident(row)
+
+    def add_note(self, incident: Incident, text: str) -> Event:
+        """Add a note to an incident's timeline (open or closed: postmortems are written later)."""
+        with self._write() as db:
+            return self._event(db, incident, _now(), EventKind.NOTE, text)
+
+    @staticmethod
+    def _event(
+        db: sqlite3.Connection, incident: Incident, at: str, kind: EventKind, text: str | None
+    ) -> Event:
+        cur = db.execute(
+            "INSERT INTO events (incident_id, at, kind, text) VALUES (?, ?, ?, ?)",
+            (incident.id, at, kind.value, text),
+        )
+        return Event(int(cur.lastrowid or 0), incident.id, at, kind, text)
+
+    def events(self, incident: Incident) -> list[Event]:
+        """Return an incident's notes, closes and reopens in time order."""
+        rows = self._db.execute(
+            "SELECT * FROM events WHERE incident_id = ? ORDER BY at, id", (incident.id,)
+        ).fetchall()
+        found = [
+            Event(r["id"], r["incident_id"], r["at"], EventKind(r["kind"]), r["text"]) for r in rows
+        ]
+        if incident.closed_at and not any(e.kind is EventKind.CLOSED for e in found):
+            # Closed before events were kept (schema 3): the close is still part of the story.
+            found.append(Event(0, incident.id, incident.closed_at, EventKind.CLOSED,
+                               incident.close_note))  # fmt: skip
+        return sorted(found, key=lambda e: (e.at, e.id))
 
     # attachments and deliveries
 

@@ -84,31 +84,75 @@ def history(snapshots: Sequence[Snapshot]) -> list[RuleHistory]:
     return [RuleHistory(r, severity[r], tuple(s), via[r]) for r, s in spans.items()]
 
 
-def clock(moment: datetime, with_date: bool) -> str:
-    """Format an instant for the timeline (UTC)."""
-    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+def span_text(seconds: float) -> str:
+    """Say a length of time as people do: 40 s, 41 min, 2 h 5 min, 3 d 4 h."""
+    total = round(abs(seconds))
+    if total < 60:
+        return f"{total} s"
+    minutes, _ = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def describe(rules: Sequence[RuleHistory], last: datetime | None, with_date: bool) -> list[str]:
-    """Return one line per rule: "tls.cert-expired first seen 10:02, gone at 10:41"."""
+def ago(moment: datetime, now: datetime) -> str:
+    """Return "41 min ago" (or "in 5 min" for an instant after now, "just now" within a second)."""
+    seconds = (now - moment).total_seconds()
+    if abs(seconds) < 1:
+        return "just now"
+    return f"{span_text(seconds)} ago" if seconds > 0 else f"in {span_text(seconds)}"
+
+
+def clock(moment: datetime, with_date: bool = True) -> str:
+    """Format an instant for the timeline, to the second, in UTC."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+def stamp(moment: datetime, now: datetime | None) -> str:
+    """Return "2026-11-27 10:02:00 UTC, 41 min ago" (without the relative part when now is None)."""
+    text = f"{clock(moment)} UTC"
+    return f"{text}, {ago(moment, now)}" if now is not None else text
+
+
+def describe(
+    rules: Sequence[RuleHistory], last: datetime | None, now: datetime | None = None
+) -> list[str]:
+    """Return one line per rule: "tls.cert-expired (critical): first seen 2026-11-27 10:02:00 UTC,
+    41 min ago; gone at 10:41:00 after 39 min". The first instant carries the date and how long
+    ago it was; later ones carry the date only when it changed."""
     lines = []
     for rule in rules:
-        parts = []
+        first = rule.spans[0].start if rule.spans else None
+        moments: list[tuple[str, datetime]] = []
         for i, span in enumerate(rule.spans):
-            parts.append(f"{'first seen' if i == 0 else 'back at'} {clock(span.start, with_date)}")
+            if i:
+                moments.append(("back at", span.start))
             if span.end is not None:
-                parts.append(f"gone at {clock(span.end, with_date)}")
+                moments.append(("gone at", span.end))
         if rule.spans and rule.spans[-1].end is None and last and last > rule.spans[-1].start:
-            parts.append(f"still there at {clock(last, with_date)}")
+            moments.append(("still there at", last))
+        parts = [f"first seen {stamp(first, now)}"] if first else []
+        day = first.date() if first else None
+        starts = [s.start for s in rule.spans]
+        for word, moment in moments:
+            text = f"{word} {clock(moment, with_date=moment.date() != day)}"
+            day = moment.date()
+            if word == "gone at":
+                began = max(t for t in starts if t <= moment)
+                text += f" after {span_text((moment - began).total_seconds())}"
+            parts.append(text)
         why = f", explained by {rule.explained_by}" if rule.explained_by else ""
-        lines.append(f"{rule.rule_id} ({rule.severity}{why}) " + ", ".join(parts))
+        lines.append(f"{rule.rule_id} ({rule.severity}{why}): " + "; ".join(parts))
     return lines
 
 
-def changes(snapshots: Sequence[Snapshot]) -> list[str]:
-    """Return the "what changed" lines for an incident's snapshots."""
+def changes(snapshots: Sequence[Snapshot], now: datetime | None = None) -> list[str]:
+    """Return the "what changed" lines for an incident's snapshots (relative to now when given)."""
     if not snapshots:
         return []
-    with_date = len({s.at.date() for s in snapshots}) > 1
     last = max(s.at for s in snapshots)
-    return describe(history(snapshots), last, with_date)
+    return describe(history(snapshots), last, now)

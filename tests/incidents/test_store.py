@@ -53,12 +53,22 @@ def test_open_attach_show_close(env: dict[str, str]) -> None:
     shown = _show(env, "INC-1")
     assert [a["status"] for a in shown["attachments"]] == ["critical", "ok"]
     assert shown["attachments"][0]["findings"][0] == "http.cloudflare-522"
-    assert "http.cloudflare-522 (critical) first seen 10:02, gone at 10:41" in shown["changes"]
-    text = run(["incident", "show", "INC-1"], env).stdout
-    assert "Timeline (UTC), 2 diagnoses:" in text
-    assert "http.cloudflare-522 (critical) first seen 10:02, gone at 10:41" in text
+    assert (
+        "http.cloudflare-522 (critical): first seen 2026-11-27 10:02:00 UTC; gone at 10:41:00 "
+        "after 39 min" in shown["changes"]
+    )
+    at = "2026-11-27T10:43:04Z"
+    text = run(["incident", "show", "INC-1", "--now", at], {**env, "COLUMNS": "200"})
+    assert "Timeline (UTC), 2 diagnoses:" in text.stdout
+    # Date, seconds and how long ago, on every line of the timeline and in what changed.
+    assert "  2026-11-27 10:02:00 (41 min ago)  #1 smoke " in text.stdout
+    assert "  2026-11-27 10:41:00 (2 min ago)  #2 smoke " in text.stdout
+    assert (
+        "http.cloudflare-522 (critical): first seen 2026-11-27 10:02:00 UTC, 41 min ago; gone at "
+        "10:41:00 after 39 min" in text.stdout
+    )
     markdown = run(["incident", "show", "INC-1", "--format", "markdown"], env).stdout
-    assert markdown.startswith("# INC-1: Checkout is down") and "### Re-run" in markdown
+    assert markdown.startswith("# INC-1: Checkout is down") and "#### Re-run" in markdown
 
     closed = run(["incident", "close", "INC-1", "--note", "custom domain re-added"], env)
     assert closed.code == 0, closed.stderr
@@ -179,13 +189,19 @@ def test_timeline_only_a_judged_quiet_rule_is_gone() -> None:
         _snap("11:30", {}, ["webhook.secret-mismatch"]),
     ]
     assert changes(snaps) == [
-        "tls.cert-expired (critical) first seen 10:02, gone at 10:41, back at 11:05, "
-        "still there at 11:30",
-        "webhook.secret-mismatch (critical) first seen 10:20, gone at 11:30",
+        "tls.cert-expired (critical): first seen 2026-11-27 10:02:00 UTC; gone at 10:41:00 after "
+        "39 min; back at 11:05:00; still there at 11:30:00",
+        "webhook.secret-mismatch (critical): first seen 2026-11-27 10:20:00 UTC; gone at 11:30:00 "
+        "after 1 h 10 min",
     ]
+    later = datetime(2026, 11, 27, 12, 0, 4, tzinfo=UTC)
+    assert changes(snaps, later)[1].startswith(
+        "webhook.secret-mismatch (critical): first seen 2026-11-27 10:20:00 UTC, 1 h 40 min ago;"
+    )
     other_day = Snapshot.from_json("2026-11-28T09:00:00Z", {"findings": [], "quiet": []})
     assert changes([snaps[0], other_day])[0] == (
-        "tls.cert-expired (critical) first seen 2026-11-27 10:02, still there at 2026-11-28 09:00"
+        "tls.cert-expired (critical): first seen 2026-11-27 10:02:00 UTC; still there at "
+        "2026-11-28 09:00:00"
     )
     explained = Snapshot.from_json(
         _at("10:00"),
@@ -193,8 +209,8 @@ def test_timeline_only_a_judged_quiet_rule_is_gone() -> None:
                        "explains": [{"id": "smoke.homepage", "severity": "critical"}]}]},
     )  # fmt: skip
     assert changes([explained]) == [
-        "dns.nxdomain (critical) first seen 10:00",
-        "smoke.homepage (critical, explained by dns.nxdomain) first seen 10:00",
+        "dns.nxdomain (critical): first seen 2026-11-27 10:00:00 UTC",
+        "smoke.homepage (critical, explained by dns.nxdomain): first seen 2026-11-27 10:00:00 UTC",
     ]
 
 
@@ -312,4 +328,7 @@ def test_another_target_does_not_clear_a_finding(env: dict[str, str]) -> None:
             env,
         )
     changes = _show(env, "INC-1")["changes"]
-    assert "http.cloudflare-522 (critical) first seen 10:02, still there at 10:41" in changes
+    assert (
+        "http.cloudflare-522 (critical): first seen 2026-11-27 10:02:00 UTC; still there at "
+        "10:41:00" in changes
+    )
