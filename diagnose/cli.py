@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sqlite3
@@ -11,7 +12,8 @@ from typing import Any
 
 import click
 
-from diagnose import __version__
+from diagnose import __version__, progress
+from diagnose.commands.examples import add_examples
 from diagnose.errors import BadInput
 from diagnose.families import FAMILIES
 
@@ -42,13 +44,46 @@ class _LazyGroup(click.Group):
         if cmd_name in COMMANDS:
             module, _, attr = COMMANDS[cmd_name].partition(":")
             found: click.Command = getattr(importlib.import_module(module), attr)
+            add_examples(found, cmd_name)
             return found
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve as click does; a mistyped name gets "did you mean" from every command."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            name = args[0] if args else ""
+            if not name or name.startswith("-") or "Did you mean" in exc.message:
+                raise
+            known = self.list_commands(ctx)
+            # A prefix first (`diagnose web`), then the close spellings (`diagnose incidnt`).
+            near = [c for c in known if c.startswith(name)] or difflib.get_close_matches(
+                name, known, n=3, cutoff=0.6
+            )
+            if not near:
+                raise
+            which = " or ".join(f"'{c}'" for c in near[:3])
+            raise click.UsageError(
+                f"No such command '{name}'. Did you mean {which}?", ctx
+            ) from None
+
+
+COMPLETION_HELP = (
+    "\b\nShell completion (click's): add one line to your shell's startup file\n"
+    '  bash  eval "$(_DIAGNOSE_COMPLETE=bash_source diagnose)"        # ~/.bashrc\n'
+    '  zsh   eval "$(_DIAGNOSE_COMPLETE=zsh_source diagnose)"         # ~/.zshrc\n'
+    "  fish  _DIAGNOSE_COMPLETE=fish_source diagnose | source          # ~/.config/fish/config.fish"
+)
 
 
 @click.group(
     cls=_LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="\b\nExamples:\n  diagnose demo\n  diagnose init && diagnose all --brief\n"
+    "  diagnose dns dashtray.com\n  diagnose webhooks --help\n\n" + COMPLETION_HELP,
 )
 @click.version_option(__version__, prog_name="diagnose")
 def cli() -> None:
@@ -129,6 +164,8 @@ def rules_docs(output: str | None, check_file: str | None) -> None:
     sys.exit(rule_docs(output, check_file))
 
 
+add_examples(rules, "rules")
+
 MAX_ERROR_LINE = 1000  # characters: an error quotes input, and input can be 100 MB on one line
 
 
@@ -138,6 +175,7 @@ def say(line: str) -> None:
     from diagnose.config import Config
     from diagnose.redact import Redactor
 
+    progress.erase()  # the error line must not land after a half-drawn progress line
     text = " ".join(line.split("\n"))
     text = Redactor(Config().secret_values(())).text(text)
     if len(text) > MAX_ERROR_LINE:
@@ -147,6 +185,7 @@ def say(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; usage errors and bad input print one line and exit 3, never a traceback."""
+    progress.auto(sys.stderr)  # a terminal only: a pipe, a file or CI never sees it
     try:
         cli.main(args=argv, prog_name="diagnose", standalone_mode=False)
     except click.exceptions.Exit as exc:

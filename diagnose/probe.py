@@ -40,6 +40,12 @@ class FactSink:
         for name, value in facts.items():
             self.put(name, value)
 
+    def progress(self, done: int, total: int, unit: str = "requests") -> None:
+        """Say how far the probe has got (shown on a terminal while the run lasts)."""
+        from diagnose import progress
+
+        progress.step(self._probe, done, total, unit)
+
     def close(self) -> dict[str, Any]:
         """Stop accepting facts (a late thread cannot change a finished run) and return them."""
         with self._lock:

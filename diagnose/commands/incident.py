@@ -47,11 +47,6 @@ def _context(config_path: Path | None) -> tuple[Any, Any]:
     return config, Redactor(config.secret_values())
 
 
-def _examples(*lines: str) -> str:
-    """Return a click epilog of example commands (kept as written: \b stops rewrapping)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
-
-
 def _emit(text: str, redactor: Any) -> None:
     write_text(text if text.endswith("\n") else text + "\n", None, redactor)
 
@@ -197,12 +192,7 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
     return 1 if failed else 0
 
 
-@click.group("incident", epilog=_examples(
-    'diagnose incident open "Checkout returns 522" --severity critical',
-    "diagnose smoke --url https://dashtray.com --attach INC-1",
-    "diagnose incident show INC-1",
-    'diagnose incident close INC-1 --note "custom domain re-added"',
-))  # fmt: skip
+@click.group("incident")
 def command() -> None:
     """Open, note, close and reopen incidents; attach diagnoses and send them where the team works.
 
@@ -211,10 +201,7 @@ def command() -> None:
     """
 
 
-@command.command("open", epilog=_examples(
-    'diagnose incident open "Checkout returns 522" --severity critical',
-    'INC=$(diagnose incident open "Payments not processing") && diagnose all --attach "$INC"',
-))  # fmt: skip
+@command.command("open")
 @click.argument("title")
 @click.option("--severity", type=click.Choice(SEVERITIES), default="warning", show_default=True)
 @_config_option
@@ -223,10 +210,7 @@ def open_(title: str, severity: str, config_path: Path | None) -> None:
     sys.exit(run_open(title, severity, config_path))
 
 
-@command.command("list", epilog=_examples(
-    "diagnose incident list --status open",
-    "diagnose incident list --format json | jq -r '.[] | select(.unsent > 0) | .id'",
-))  # fmt: skip
+@command.command("list")
 @_format_option("text", "json")
 @click.option(
     "--status",
@@ -241,10 +225,7 @@ def list_(fmt: str, status: str, config_path: Path | None) -> None:
     sys.exit(run_list(fmt, status, config_path))
 
 
-@command.command("show", epilog=_examples(
-    "diagnose incident show INC-3",
-    "diagnose incident show INC-3 --format markdown > postmortem.md",
-))  # fmt: skip
+@command.command("show")
 @click.argument("ref", metavar="ID")
 @_format_option("text", "json", "markdown")
 @click.option(
@@ -262,10 +243,7 @@ def show(ref: str, fmt: str, now_text: str | None, config_path: Path | None) -> 
     sys.exit(run_show(ref, fmt, now_text, config_path))
 
 
-@command.command("attach", epilog=_examples(
-    "diagnose incident attach INC-3 saved.json",
-    "diagnose webhooks --format json | diagnose incident attach github:acme/dashtray#12 -",
-))  # fmt: skip
+@command.command("attach")
 @click.argument("ref", metavar="INCIDENT")
 @click.argument("file", metavar="FILE.json")
 @_config_option
@@ -274,9 +252,7 @@ def attach(ref: str, file: str, config_path: Path | None) -> None:
     sys.exit(run_attach(ref, file, config_path))
 
 
-@command.command("close", epilog=_examples(
-    'diagnose incident close INC-3 --note "custom domain re-added in Cloudflare Pages"',
-))  # fmt: skip
+@command.command("close")
 @click.argument("ref", metavar="ID")
 @click.option("--note", help="What resolved it.")
 @_config_option
@@ -285,9 +261,7 @@ def close(ref: str, note: str | None, config_path: Path | None) -> None:
     sys.exit(run_close(ref, note, config_path))
 
 
-@command.command("reopen", epilog=_examples(
-    'diagnose incident reopen INC-3 --note "522s are back after the DNS change"',
-))  # fmt: skip
+@command.command("reopen")
 @click.argument("ref", metavar="ID")
 @click.option("--note", help="Why it is reopened.")
 @_config_option
@@ -296,9 +270,7 @@ def reopen(ref: str, note: str | None, config_path: Path | None) -> None:
     sys.exit(run_reopen(ref, note, config_path))
 
 
-@command.command("note", epilog=_examples(
-    'diagnose incident note INC-3 "rolled back the Convex deploy to v41"',
-))  # fmt: skip
+@command.command("note")
 @click.argument("ref", metavar="ID")
 @click.argument("text")
 @_config_option
@@ -307,10 +279,7 @@ def note(ref: str, text: str, config_path: Path | None) -> None:
     sys.exit(run_note(ref, text, config_path))
 
 
-@command.command("retry", epilog=_examples(
-    "diagnose incident retry",
-    "diagnose incident retry INC-3",
-))  # fmt: skip
+@command.command("retry")
 @click.argument("ref", metavar="[ID]", required=False)
 @_config_option
 def retry(ref: str | None, config_path: Path | None) -> None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from diagnose import progress
 from diagnose.model import ProbeOutcome, ProbeStatus
 from diagnose.probe import FactSink, Probe, ProbeContext
 
@@ -18,6 +19,16 @@ def run_probes(
     sinks = {p.name: FactSink(p.name, p.provides) for p in probes}
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
+    shown: set[str] = set()  # probes still on the progress line
+    shown_lock = threading.Lock()
+
+    def unshow(name: str) -> None:
+        # Once: when the probe ends, or when the run stops waiting for it.
+        with shown_lock:
+            if name not in shown:
+                return
+            shown.discard(name)
+        progress.ended(name)
 
     def call(probe: Probe) -> None:
         started[probe.name] = time.monotonic()
@@ -25,6 +36,7 @@ def run_probes(
             probe.collect(ctx, sinks[probe.name])
         finally:
             ended[probe.name] = time.monotonic()
+            unshow(probe.name)
 
     # Threads cannot be killed. Every probe bounds its own I/O by ctx.remaining(), and the
     # threads are daemons, so a probe stuck past the deadline neither delays this run nor keeps
@@ -41,11 +53,16 @@ def run_probes(
         p.name: threading.Thread(target=guarded, args=(p,), daemon=True, name=f"probe-{p.name}")
         for p in probes
     }
-    for thread in threads.values():
+    for name, thread in threads.items():
+        with shown_lock:
+            shown.add(name)
+        progress.started(name)
         thread.start()
     end = ctx.deadline + 0.25
     for thread in threads.values():
         thread.join(max(0.0, end - time.monotonic()))
+    for name in threads:
+        unshow(name)
     outcomes: list[ProbeOutcome] = []
     facts: dict[str, Any] = {}
     now = time.monotonic()

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -70,6 +70,8 @@ class Plan:
     # lower bound); one cut sooner was not measured. The p95 budget, ms.
     slow_ms: float = float("inf")
     timeout_s: float = 0.0  # the run's whole deadline as the user gave it (--timeout), for reports
+    # Called with (done, total) after each request, warm-ups included (the progress line).
+    progress: Callable[[int, int], None] | None = None
 
 
 class _Trace:
@@ -204,6 +206,17 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
         limits=limits,
     ) as client:
 
+        total = (plan.warmup + plan.n) * len(plan.urls)
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            with lock:
+                done += 1
+                now_done = done
+            if plan.progress is not None:
+                plan.progress(now_done, total)
+
         def send(url: str, warmup: bool) -> None:
             nonlocal skipped, slowest
             with lock:
@@ -213,8 +226,10 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
             if plan.deadline - time.monotonic() < need:
                 with lock:
                     skipped += 1
+                tick()
                 return
             sample = _one(client, url, seq, warmup, plan)
+            tick()
             with lock:
                 samples.append(sample)
                 # Warm-ups are cold by design: sizing by them would starve a sample that fits.

@@ -55,6 +55,7 @@ class LatencySampleProbe:
             verify=verify,
             slow_ms=float(resolve(ctx.options.get("budgets"))["p95_ms"]),
             timeout_s=float(ctx.options["timeout"]),
+            progress=lambda done, total: sink.progress(done, total, "requests"),
         )
         samples, skipped = run(plan)
         found = facts(
