@@ -23,6 +23,17 @@ _DOUBLED = re.compile(
     r"(?<![\w-])(?:([A-Za-z]{2,})\s+\1|([A-Za-z]{2,} [A-Za-z]{2,})[\s:,;]+\2)(?![\w.-])", re.I
 )
 _ENDLESS_LOGS = re.compile(r"\bnpx convex logs\b(?![^|;&]*--history)")
+# The runbook's own names, copied into a fix: wrong for every other site or setup, so where a
+# fact holds the real one they must come from it (`{smoke.url|https://dashtray.com}`: the
+# literal only as the fallback when it is unknown).
+_TARGET_FACT = re.compile(r"\.(?:url|site|host|domain|zone|worst_url|urls|rerun)$|^dns\.name$")
+RUNBOOK_LITERALS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    # (literal, the facts that know the real value, their order of preference)
+    ("dashtray.com", _TARGET_FACT,
+     ("url", "site", "host", "domain", "zone", "name", "worst_url", "urls", "rerun")),
+    ("DODO_PAYMENTS_WEBHOOK_KEY", re.compile(r"\.secret_env$"), ("secret_env",)),
+)  # fmt: skip
+_TEMPLATE = re.compile(r"\{[^{}]*\}")
 
 
 @dataclass(frozen=True)
@@ -83,10 +94,41 @@ def finding_problems(finding: Finding, known_facts: Iterable[str] = ()) -> list[
     return problems
 
 
+def known_facts(
+    rule: Rule, providers: Mapping[str, str], pattern: re.Pattern[str], order: tuple[str, ...]
+) -> list[str]:
+    """Return the facts matching pattern that the probes this rule reads provide, plainest first."""
+    probes = {providers[f] for f in rule.facts() if f in providers}
+    found = [f for f, p in providers.items() if p in probes and pattern.search(f)]
+    return sorted(found, key=lambda f: (order.index(f.rsplit(".", 1)[-1]), f.count("."), f))
+
+
+def hard_coded_literals(rule: Rule, providers: Mapping[str, str]) -> list[str]:
+    """Return the fix steps and commands that name the runbook's site or variable outside a
+    template although a fact the rule can use holds the real one (one problem line each)."""
+    steps = [*(("fix", i, t) for i, t in enumerate(rule.remediation, 1))]
+    steps += [("command", i, t) for i, t in enumerate(rule.commands, 1)]
+    problems = []
+    for literal, pattern, order in RUNBOOK_LITERALS:
+        known = known_facts(rule, providers, pattern, order)
+        if not known:
+            continue
+        for where, i, text in steps:
+            if literal in _TEMPLATE.sub("", text):
+                problems.append(
+                    f"{where} {i}: a hard-coded {literal} although it is known: use "
+                    f"{{{known[0]}|{literal}}} (the literal only as the fallback): {text[:80]!r}"
+                )
+    return problems
+
+
 def lint_messages(rules: Iterable[Rule], providers: Mapping[str, str]) -> list[LintProblem]:
     """Render each rule on its fire cases; one problem per rule and shape, on the rule's file."""
     problems: list[LintProblem] = []
     for rule in rules:
+        problems += [
+            LintProblem(rule.path, 1, text) for text in hard_coded_literals(rule, providers)
+        ]
         path = case_file(rule)
         try:
             cases = load_cases(path, rule.id)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from diagnose.families import catalog
 from diagnose.model import Confidence, Finding, Severity
 from diagnose.paths import builtin_rules_dir
 from diagnose.rules.load import load_rules
-from diagnose.rules.messages import finding_problems, lint_messages
+from diagnose.rules.messages import finding_problems, hard_coded_literals, lint_messages
 from diagnose.rules.wording import drop_zero_clauses, prose
 
 
@@ -73,3 +76,42 @@ def test_zero_clauses_are_left_out() -> None:
     assert drop_zero_clauses("3 lines unreadable and 0 captures skipped.") == "3 lines unreadable."
     assert drop_zero_clauses("0 of 4 deliveries verified.") == "0 of 4 deliveries verified."
     assert drop_zero_clauses("Nothing: 0 runs") == "Nothing: 0 runs"  # nothing else to say
+
+
+def _rule_in(tmp_path: Path, family: str, when_fact: str, remediation: str) -> list[str]:
+    folder = tmp_path / family
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "hard.yaml").write_text(
+        "title: A thing\nseverity: warning\nconfidence: high\n"
+        f"when: {{fact: {when_fact}, op: exists}}\nmessage: It broke.\n"
+        f"remediation:\n  - {json.dumps(remediation)}\n"
+    )
+    (rule,) = [r for r in load_rules([tmp_path], catalog()) if r.id == f"{family}.hard"]
+    return hard_coded_literals(rule, catalog())
+
+
+@pytest.mark.parametrize(
+    ("family", "fact", "fix", "named"),
+    [
+        ("smoke", "smoke.homepage.status", "curl -I https://dashtray.com", "smoke.url"),
+        ("latency", "latency.sample.p95_ms", "curl -sI https://dashtray.com/", "latency.sample"),
+        ("dns", "dns.nxdomain_count", "dig dashtray.com A", "dns.name"),
+        ("webhook", "webhook.captures.secret_mismatch",
+         "npx convex env set DODO_PAYMENTS_WEBHOOK_KEY 'whsec_...' --prod",
+         "webhook.captures.secret_env"),
+    ],
+)  # fmt: skip
+def test_a_runbook_literal_is_refused_where_a_fact_knows_the_real_value(
+    tmp_path: Path, family: str, fact: str, fix: str, named: str
+) -> None:
+    problems = _rule_in(tmp_path, family, fact, fix)
+    assert len(problems) == 1 and "hard-coded" in problems[0] and named in problems[0], problems
+
+
+def test_a_runbook_literal_passes_as_a_fallback_or_where_nothing_knows_it(
+    tmp_path: Path,
+) -> None:
+    fallback = "curl -I {smoke.url|https://dashtray.com}"
+    assert _rule_in(tmp_path, "smoke", "smoke.homepage.status", fallback) == []
+    # env reads no probe that knows the site: the runbook's name is the best there is.
+    assert _rule_in(tmp_path, "env", "env.missing", "see https://dashtray.com/settings") == []

@@ -76,6 +76,7 @@ class DNSProbe:
             "dns.resolvers",
             "dns.resolver_count",
             "dns.summary",
+            "dns.dig_server",
             "dns.addresses",
             "dns.address_count",
             "dns.outcomes_distinct",
@@ -102,6 +103,11 @@ class DNSProbe:
         resolvers = resolvers_from(ctx.options)
         if not resolvers:
             raise RuntimeError("no resolver: none given and none configured in /etc/resolv.conf")
+        # How dig asks the resolver asked first (the one given, or the system's), so that a fix
+        # command pasted from the report asks the same server: "@127.0.0.1 -p 5353".
+        asked = resolvers[0]
+        dig_port = f" -p {asked.port}" if asked.port != 53 else ""
+        sink.put("dns.dig_server", f"@{asked.address}{dig_port}")
         cap = QUERY_TIMEOUT
         timeout = min(cap, ctx.remaining() * 0.5)
         if ctx.options.get("authoritative"):

@@ -319,8 +319,12 @@ def facts(
     series = [s.total_ms if s.error is None or s.cut else None for s in measured]
     requested = plan.n * len(plan.urls)
     not_measured = skipped + len(cut) - len(slow_cut)
+    first = urlsplit(plan.urls[0]) if plan.urls else None
     return {
         "urls": list(plan.urls),
+        # The site sampled (scheme://host of the first URL) and its host: fix commands name them.
+        "site": f"{first.scheme}://{first.netloc}" if first else None,
+        "host": first.hostname if first else None,
         "n": plan.n,
         "requested": requested,
         "warmup": sum(1 for s in samples if s.warmup),
@@ -373,7 +377,7 @@ def rerun(plan: Plan, fit_s: int | None) -> str:
 
 
 FACT_NAMES = (
-    "urls n requested warmup concurrency not_sent cut slow_unfinished not_measured sized_to "
+    "urls site host n requested warmup concurrency not_sent cut slow_unfinished not_measured sized_to "
     "deadline_s fit_timeout_s rerun count answered errors error_rate error_examples "
     "p50_ms p95_ms p99_ms max_ms phases ttfb_p95_ms statuses cache_statuses per_url worst_url "
     "worst_url_p95_ms origin_p95_ms origin_share static_requests static_hits static_hit_ratio "
