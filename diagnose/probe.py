@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from diagnose import progress
+
 T = TypeVar("T")
 
 PROBE_MARGIN_S = 0.2
@@ -42,8 +44,6 @@ class FactSink:
 
     def progress(self, done: int, total: int, unit: str = "requests") -> None:
         """Say how far the probe has got (shown on a terminal while the run lasts)."""
-        from diagnose import progress
-
         progress.step(self._probe, done, total, unit)
 
     def close(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import click
 
 from diagnose.commands.all import run_all
 from diagnose.commands.common import common_options
+from diagnose.config import Config
 from diagnose.engine.api import gather_facts, judge
 from diagnose.errors import BadInput
 from diagnose.output import finish
@@ -75,7 +76,6 @@ def _whole_service(scenario: str, params: dict[str, Any]) -> int:
         raise BadInput("--config: the demo writes its own config for the lab")
     if params.get("attach"):
         # Before the lab starts: a bad incident is one line, not a lab's worth of output first.
-        from diagnose.config import Config
         from diagnose.incidents.attach import check_target
 
         check_target(str(params["attach"]), Config())

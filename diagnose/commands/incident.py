@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ from diagnose.errors import BadInput
 from diagnose.inputs import read_json_object
 from diagnose.output import write_text
 from diagnose.redact import Redactor
+from diagnose.timeparse import parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = ("critical", "warning", "info")
@@ -93,8 +95,6 @@ def run_list(fmt: str, status: str, config_path: Path | None) -> int:
 
 def run_show(ref: str, fmt: str, now_text: str | None, config_path: Path | None) -> int:
     """Show an incident: its timeline (diagnoses, notes, closes) and what changed."""
-    from datetime import UTC, datetime
-
     from diagnose.incidents.report import (
         IncidentView,
         render_json,
@@ -103,7 +103,6 @@ def run_show(ref: str, fmt: str, now_text: str | None, config_path: Path | None)
     )
     from diagnose.incidents.store import open_store
     from diagnose.render.text import terminal_width
-    from diagnose.timeparse import parse_instant
 
     now = parse_instant(now_text) if now_text else datetime.now(UTC)
     config, redactor = _context(config_path)
