@@ -225,9 +225,17 @@ def analyse_functions(
         for name, r in grouped.head(TOP).iterrows()
     ]
     slow = [f for f in functions if (f["p95_ms"] or 0) > budget_ms]
+    failing = grouped[grouped["errors"] > 0].sort_values("errors", ascending=False)
+    errors = int(df["error"].sum())
     return {
         "function_calls": len(df),
-        "function_errors": int(df["error"].sum()),
+        "function_errors": errors,
+        # A Convex log has no HTTP statuses: its failed executions are its error rate.
+        "function_error_rate": round(errors / len(df), 4),
+        "failing_functions": [
+            f"{name}: {int(r.errors)} of {int(r.calls)} failed"
+            for name, r in failing.head(TOP).iterrows()
+        ],
         "functions": functions,
         "slowest_function": functions[0]["function"],
         "slowest_function_type": functions[0]["type"],
@@ -242,5 +250,5 @@ FACT_NAMES = (
     "p95_sparkline requests_sparkline errors_sparkline worst_paths worst_path worst_path_p95_ms "
     "origin_requests origin_p95_ms origin_share static_requests static_hits static_hit_ratio "
     "static_uncached peak_rpm baseline_rpm spike_factor spike_at function_calls function_errors "
-    "functions slowest_function slowest_function_type slowest_function_p95_ms slow_functions"
+    "function_error_rate failing_functions functions slowest_function slowest_function_type slowest_function_p95_ms slow_functions"
 ).split()
