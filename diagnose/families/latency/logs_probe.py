@@ -14,6 +14,7 @@ from diagnose.families.latency.logs import (
     analyse_requests,
 )
 from diagnose.probe import FactSink, ProbeContext
+from diagnose.readers.window import describe_window
 from diagnose.timeparse import parse_instant
 
 PREFIX = "latency.logs."
@@ -88,11 +89,11 @@ def checked(
     """Say what the logs held (lines read, unreadable, not requests) and the rows in the window."""
     lines, bad, other = seen
     rows = int(facts.get("requests") or 0) + int(facts.get("function_calls") or 0)
-    window = f"{since or 'the start'} .. {until or 'the end'}"
+    window = describe_window(since or None, until or None)
     detail = (
         f"{lines} lines read, {bad} skipped as unreadable, {other} not requests; "
         f"{facts.get('requests') or 0} requests and {facts.get('function_calls') or 0} function "
-        f"calls in the window {window}"
+        f"calls in {window}"
     )
     if rows:
         hint = ""
