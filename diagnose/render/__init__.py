@@ -18,6 +18,7 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 def renderer(
@@ -32,6 +33,10 @@ def renderer(
     mask = redactor or Redactor()
     if fmt is OutputFormat.JSON:
         return lambda d: render_json(d, mask)
+    if fmt is OutputFormat.HTML:
+        from diagnose.render.html import render_html
+
+        return lambda d: render_html(mask.model(d), verbose=verbose)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(mask.model(d), verbose=verbose)
     return lambda d: render_text(mask.model(d), color=color, verbose=verbose, brief=brief)
