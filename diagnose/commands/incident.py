@@ -114,6 +114,9 @@ def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
         parts += [a.record.markdown for a in attachments]
         _emit("\n".join(parts), redactor)
         return 0
+    if fmt == "html":
+        _emit(_incident_html(incident, attachments, documents, snaps, redactor), redactor)
+        return 0
     if fmt == "json":
         data = {
             "incident": incident.to_json(),
@@ -174,6 +177,34 @@ def run_show(ref: str, fmt: str, config_path: Path | None) -> int:
     lines += [f"  {line}" for line in what]
     _emit("\n".join(lines), redactor)
     return 0
+
+
+def _incident_html(
+    incident: Any, attachments: list[Any], documents: list[Any], snaps: list[Any], redactor: Any
+) -> str:
+    """The incident as one HTML page: its timeline, what changed, the latest diagnosis drawn."""
+    from diagnose.incidents.attach import diagnosis_from_json
+    from diagnose.incidents.timeline import changes, events
+    from diagnose.render.html import render_incident
+
+    runs = [
+        f"diagnose {a.record.command} {a.record.target}: {a.record.status.upper()}"
+        for a in attachments
+    ]
+    about = [f"status {incident.status}, severity {incident.severity}, opened {incident.opened_at}"]
+    if incident.closed_at:
+        about.append(
+            f"closed {incident.closed_at}"
+            + (f": {incident.close_note}" if incident.close_note else "")
+        )
+    latest = diagnosis_from_json(documents[-1], incident.ref) if documents else None
+    return render_incident(
+        f"{incident.ref}: {incident.title}",
+        about,
+        events(snaps, runs),
+        changes(snaps),
+        redactor.model(latest) if latest else None,
+    )
 
 
 def run_attach(ref: str, file: str, config_path: Path | None) -> int:
@@ -250,7 +281,7 @@ def list_(fmt: str, config_path: Path | None) -> None:
 
 @command.command("show")
 @click.argument("ref", metavar="ID")
-@_format_option("text", "json", "markdown")
+@_format_option("text", "json", "markdown", "html")
 @_config_option
 def show(ref: str, fmt: str, config_path: Path | None) -> None:
     """Show an incident's diagnoses as a timeline, and what changed between them."""

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from diagnose.model import Diagnosis
 from diagnose.redact import Redactor
+from diagnose.render.html import render_html
 from diagnose.render.json_out import render_json
 from diagnose.render.markdown import render_markdown
 from diagnose.render.text import render_text
@@ -34,8 +35,6 @@ def renderer(
     if fmt is OutputFormat.JSON:
         return lambda d: render_json(d, mask)
     if fmt is OutputFormat.HTML:
-        from diagnose.render.html import render_html
-
         return lambda d: render_html(mask.model(d), verbose=verbose)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(mask.model(d), verbose=verbose)

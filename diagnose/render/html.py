@@ -146,6 +146,34 @@ def render_html_many(diagnoses: Sequence[Diagnosis], *, verbose: bool = False) -
     return page(f"diagnose: {len(diagnoses)} targets", body)
 
 
+def render_incident(
+    heading: str,
+    facts: Sequence[str],
+    events: Sequence[Event],
+    changed: Sequence[str],
+    latest: Diagnosis | None,
+) -> str:
+    """Return an incident as one page: what it is, its timeline, what changed, the last diagnosis."""
+    body = [f"<header><h1>{escape(heading)}</h1>"]
+    body += [f'<p class="context">{escape(line)}</p>' for line in facts]
+    body.append("</header>")
+    if events:
+        body += ["<h2>Timeline (UTC)</h2>", timeline_html(events)]
+    body.append("<h2>What changed</h2>")
+    if changed:
+        body += ["<ul>", *(f"<li>{escape(line)}</li>" for line in changed), "</ul>"]
+    else:
+        body.append("<p>Nothing was found.</p>" if latest else "<p>No diagnosis attached yet.</p>")
+    if latest is not None:
+        body += [
+            "<h2>Latest diagnosis</h2>",
+            "<section>",
+            *diagnosis_sections(latest, level=2),
+            "</section>",
+        ]
+    return page(heading, body)
+
+
 def diagnosis_sections(d: Diagnosis, *, verbose: bool = False, level: int = 1) -> list[str]:
     """The body of a diagnosis: header, findings summary, charts, timeline, details, probes."""
     status = d.status.value
