@@ -43,6 +43,7 @@ class Chart:
     markers: tuple[Marker, ...] = ()
     note: str = ""
     stacked: bool = False  # bars stacked in series order (ok, then failed on top)
+    x_unit: str = "minutes"  # what one step of x is, for an axis numbered from the first label
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def _bucket_of(moment: datetime, times: Sequence[datetime], size_s: float) -> in
     return min(int(offset // size_s), len(times) - 1)
 
 
+def _steps(size_s: float) -> str:
+    return "minutes" if size_s == 60 else f"{_per(size_s)} steps"
+
+
 def _per(size_s: float | None) -> str:
     if not size_s or size_s == 60:
         return "minute"
@@ -150,6 +155,7 @@ def latency_chart(facts: Mapping[str, Any]) -> Chart | None:
             budget,
             _deploy_markers(facts, times, size),
             note,
+            x_unit=_steps(size),
         )
     requests = [
         r
@@ -212,6 +218,7 @@ def delivery_chart(facts: Mapping[str, Any]) -> Chart | None:
         markers,
         note,
         stacked=True,
+        x_unit=_steps(size),
     )
 
 
@@ -462,13 +469,13 @@ def mermaid(chart: Chart) -> str:
         ]
     top = ticks(max([*values, chart.budget or 0, 0]) * 1.05, whole=chart.unit != "ms")[-1]
     unit = "ms" if chart.unit == "ms" else chart.unit
-    title = chart.title + (f"; {chart.markers[0].label}" if chart.markers else "")
+    title = chart.title  # the markers are in the note under the block: a long title is cut
     lines = [
         "```mermaid",
         '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
         "xychart-beta",
         f'    title "{_mermaid_text(title)}"',
-        "    x-axis [" + ", ".join(f'"{_mermaid_text(x)}"' for x in chart.x) + "]",
+        _mermaid_x_axis(chart),
         f'    y-axis "{unit}" 0 --> {_num(top)}',
     ]
     if chart.stacked:
@@ -485,6 +492,20 @@ def mermaid(chart: Chart) -> str:
             lines.append("    line [" + ", ".join(_num(chart.budget) for _ in chart.x) + "]")
     lines.append("```")
     return "\n".join(lines)
+
+
+MERMAID_LABELS = 12  # Mermaid prints every category: more than this and they run together
+
+
+def _mermaid_x_axis(chart: Chart) -> str:
+    """Categories when they fit; else a numbered axis (bucket 0 is the first label), which
+    Mermaid ticks by itself, the points spread evenly along it."""
+    if len(chart.x) <= MERMAID_LABELS:
+        return "    x-axis [" + ", ".join(f'"{_mermaid_text(x)}"' for x in chart.x) + "]"
+    if chart.x[0] == "1":  # the sample: requests in order
+        return f'    x-axis "request" 1 --> {len(chart.x)}'
+    name = _mermaid_text(f"{chart.x_unit} from {chart.x[0]} UTC")
+    return f'    x-axis "{name}" 0 --> {len(chart.x) - 1}'
 
 
 def mermaid_timeline(events: Sequence[Event], title: str = "Timeline (UTC)") -> str:

@@ -119,6 +119,16 @@ def test_mermaid_xychart_has_the_budget_line_and_stacked_bars() -> None:
     assert bars.index("bar [3, 4, 0, 5]") < bars.index("bar [0, 1, 0, 5]")
 
 
+def test_mermaid_numbers_the_x_axis_when_labels_would_run_together() -> None:
+    """Mermaid prints every category: 30 minutes become an axis numbered from the first."""
+    chart = latency_chart({"latency.logs.series": _minutes([100.0] * 30)})
+    assert chart is not None
+    assert '    x-axis "minutes from 10:00 UTC" 0 --> 29' in mermaid(chart)
+    requests = [{"seq": i, "total_ms": 50.0} for i in range(20)]
+    sample = latency_chart({"latency.sample.requests": requests})
+    assert sample is not None and '    x-axis "request" 1 --> 20' in mermaid(sample)
+
+
 def test_mermaid_timeline_keeps_its_lexer_happy() -> None:
     facts = {
         **DELIVERIES,
