@@ -24,7 +24,8 @@ STYLE = """
 * { box-sizing: border-box; }
 body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
   margin: 0 auto; max-width: 960px; padding: 24px; }
-h1 { font-size: 22px; margin: 0 0 6px; line-height: 1.3; }
+h1 { font-size: 22px; margin: 0 0 4px; line-height: 1.3; }
+.answer { font-size: 17px; margin: 0 0 6px; }
 h2 { font-size: 18px; border-bottom: 1px solid var(--line); padding-bottom: 4px; margin-top: 32px; }
 h3 { font-size: 16px; margin: 0 0 6px; }
 header { border-left: 6px solid var(--unknown); padding: 8px 16px; background: var(--soft); }
@@ -56,6 +57,7 @@ svg .budget { stroke: var(--critical); stroke-width: 1.5; stroke-dasharray: 6 4;
 svg .budget-label { font: 600 12px sans-serif; fill: var(--critical); }
 svg .marker { stroke: var(--ink); stroke-width: 1; stroke-dasharray: 3 3; }
 svg .marker-label { font: 12px sans-serif; fill: var(--ink); }
+svg .marker-label, svg .budget-label { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg .bar.ok { fill: #66bb6a; } svg .bar.failed { fill: var(--critical); }
 .legend span { margin-right: 14px; } .legend i { display: inline-block; width: 10px;
   height: 10px; margin-right: 4px; vertical-align: 0; }
@@ -113,25 +115,28 @@ def _badge(level: str) -> str:
     return f'<span class="badge {escape(level)}">{escape(level.upper())}</span>'
 
 
-def headline(d: Diagnosis) -> str:
-    """The answer in one line: status, then the top cause's id and message, or what was checked."""
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def answer(d: Diagnosis) -> tuple[str, str]:
+    """The answer: the top cause's id and its message, or the command and what was checked."""
     top = headline_finding(d)
     if top is not None:
-        return f"{top.id}: {top.message}"
+        return top.id, top.message
     if d.inconclusive:
-        return f"{d.command}: {len(d.inconclusive)} check(s) could not be judged"
-    return (
-        f"{d.command}: {len(d.quiet)} check(s) passed"
-        if d.quiet
-        else f"{d.command}: nothing was checked"
-    )
+        return d.command, f"{_count(len(d.inconclusive), 'check')} could not be judged"
+    if d.quiet:
+        return d.command, f"{_count(len(d.quiet), 'check')} passed"
+    return d.command, "nothing was checked"
 
 
 def render_html(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
     """Return the report as one HTML page."""
     d = diagnosis
     status = d.status.value
-    title = f"{status.upper()} {headline(d)}"
+    what, said = answer(d)
+    title = f"{status.upper()} {what}: {said}"
     return page(title[:200], diagnosis_sections(d, verbose=verbose))
 
 
@@ -181,7 +186,8 @@ def diagnosis_sections(d: Diagnosis, *, verbose: bool = False, level: int = 1) -
     judged = len(d.findings) + sum(len(f.explains) for f in d.findings) + len(d.quiet)
     out = [
         f'<header class="{escape(status)}">',
-        f"<{h}>{_badge(status)} {escape(headline(d))}</{h}>",
+        f"<{h}>{_badge(status)} {escape(answer(d)[0])}</{h}>",
+        f'<p class="answer">{escape(answer(d)[1])}</p>',
         f'<p class="context">diagnose {escape(d.command)} {escape(d.target)}; run '
         f"{escape(d.started_at)} .. {escape(d.finished_at)}; {judged} checks, "
         f"{len(d.factset.probes)} probes"
