@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from diagnose.model import Diagnosis
+from diagnose.render.text import headline_finding
 from diagnose.timeparse import parse_instant
 
 WIDTH, HEIGHT = 720, 260
@@ -282,7 +283,8 @@ def timeline(diagnosis: Diagnosis) -> list[Event]:
         )
     run = _instant(diagnosis.factset.now) or _instant(diagnosis.started_at)
     if run is not None and events:
-        found = diagnosis.findings[0].id if diagnosis.findings else "no findings"
+        top = headline_finding(diagnosis)  # the cause the report's heading names
+        found = top.id if top else "no findings"
         events.append(Event(run, f"diagnosed: {diagnosis.status.value.upper()} ({found})", "run"))
     return sorted(events, key=lambda e: e.at)
 

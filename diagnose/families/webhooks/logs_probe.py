@@ -291,8 +291,8 @@ def summarise(
     worker = threading.Thread(target=_into, args=(events, failed, _events, execs), daemon=True)
     worker.start()
     out.update(_timing(execs, times, last, hi))
-    sig, broke = _failed(execs)
-    out.update(_errors(execs, sig, broke))
+    sig, broke, adapter = _failed(execs)
+    out.update(_errors(execs, sig, broke, adapter))
     out.update(_series(execs.column("ts"), pc.or_(sig, broke), lo, hi))
     out.update(_durations(execs))
     worker.join()
@@ -534,8 +534,9 @@ def _timing(
     return out
 
 
-def _failed(execs: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """Which deliveries failed verification, and which failed at all (execution or adapter)."""
+def _failed(execs: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray, pa.ChunkedArray]:
+    """Which deliveries failed verification, which failed at all (execution or adapter), and
+    which the adapter answered 400."""
     import pyarrow.compute as pc
 
     text = execs.column("text")
@@ -543,7 +544,7 @@ def _failed(execs: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     adapter = pc.fill_null(pc.match_substring(text, ADAPTER_PREFIX), False)
     # The adapter's 400s are failed deliveries though their executions succeeded.
     failed = pc.or_(pc.fill_null(pc.equal(execs.column("status"), "failure"), False), adapter)
-    return sig, failed
+    return sig, failed, adapter
 
 
 def _series(
@@ -582,13 +583,14 @@ def _series(
     return {"series": series, "bucket_s": size, "failing_since": since}
 
 
-def _errors(execs: pa.Table, sig: pa.ChunkedArray, failed: pa.ChunkedArray) -> dict[str, Any]:
+def _errors(
+    execs: pa.Table, sig: pa.ChunkedArray, failed: pa.ChunkedArray, adapter: pa.ChunkedArray
+) -> dict[str, Any]:
     """Failures, handler errors (failures that are not signature failures), signature failures."""
     import pyarrow.compute as pc
 
     text = execs.column("text")
     n = execs.num_rows
-    adapter = pc.fill_null(pc.match_substring(text, ADAPTER_PREFIX), False)
     handler = pc.and_(failed, pc.invert(sig))
     n_failed = _count(failed)
     n_handler = _count(handler)
