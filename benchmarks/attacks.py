@@ -86,6 +86,33 @@ def _no_secret(got: dict, _tmp: Path) -> bool:
     return not any(form in text for form in escaped_forms(SECRET))
 
 
+def _strict_json(got: dict, _tmp: Path) -> bool:
+    """The output parses as JSON with NaN, Infinity and -Infinity refused (RFC 8259)."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(name)
+
+    try:
+        json.loads(got["out"], parse_constant=refuse)
+    except ValueError:
+        return False
+    return "internal error" not in got["err"]
+
+
+def _judged(rule: str) -> Callable[[dict, Path], bool]:
+    """The run wrote its JSON and judged the rule (fired, quiet or inconclusive by the facts)."""
+
+    def check(got: dict, _tmp: Path) -> bool:
+        try:
+            doc = json.loads(got["out"])
+        except ValueError:
+            return False
+        judged = {f["id"] for f in doc["findings"]} | set(doc["quiet"])
+        return rule in judged
+
+    return check
+
+
 def _victim_intact(got: dict, tmp: Path) -> bool:
     return (tmp / "victim").read_text() == "precious\n" and got["code"] == 3
 
@@ -103,7 +130,21 @@ def _setup(tmp: Path, timeout: float) -> None:
     good = (ROOT / "fixtures" / "latency" / "http_requests.jsonl").read_text()
     first = good.splitlines()[0].rstrip("}")
     (tmp / "nan.jsonl").write_text(good + first + ', "EdgeTimeToFirstByteMs": NaN}\n')
-    (tmp / "huge-int.jsonl").write_text(good + first + ', "EdgeResponseBytes": ' + "9" * 5000 + "}\n")
+    slow = tmp / "user-rules" / "mine"
+    slow.mkdir(parents=True)
+    (slow / "slow.yaml").write_text(
+        "title: A catastrophic pattern\nseverity: warning\nconfidence: low\n"
+        "when:\n  all:\n    - {fact: build.failed, op: is_true}\n"
+        "    - {fact: build.error_lines, op: matches, value: '(a+)+$'}\n"
+        "message: the log says so\nremediation: [read the log]\n"
+    )
+    (tmp / "aab.log").write_text(
+        "$ pnpm run build\n\n> tsc --noEmit && vite build\n\n" + "a" * 34 + "b\n\n"
+        " ELIFECYCLE  Command failed with exit code 2.\n"
+    )
+    (tmp / "huge-int.jsonl").write_text(
+        good + first + ', "EdgeResponseBytes": ' + "9" * 5000 + "}\n"
+    )
 
 
 def attacks(timeout: float) -> list[Attack]:
@@ -127,7 +168,9 @@ def attacks(timeout: float) -> list[Attack]:
     rows: list[Attack] = []
     for name, build in endless.items():
         rows.append(Attack("13", f"{name} /dev/zero", lambda _t, b=build: b("/dev/zero"), _refused))
-        rows.append(Attack("14", f"{name} FIFO", lambda tmp, b=build: b(str(tmp / "fifo")), _refused))
+        rows.append(
+            Attack("14", f"{name} FIFO", lambda tmp, b=build: b(str(tmp / "fifo")), _refused)
+        )
     rows += [
         Attack("15", "rules lint: alias bomb", lambda tmp: ["rules", "lint", str(tmp / "rules")],
                lambda g, _t: g["code"] != 0 and "aliases" in g["out"] + g["err"]),
@@ -136,7 +179,12 @@ def attacks(timeout: float) -> list[Attack]:
                lambda g, _t: "internal error" not in g["err"] and bool(json.loads(g["out"]))),
         Attack("18", "latency --log: NaN", lambda tmp: ["latency", "--log", str(tmp / "nan.jsonl"),
                "--format", "json", "--now", NOW, *t],
-               lambda g, _t: "NaN" not in g["out"] and "Infinity" not in g["out"]),
+               _strict_json),
+        Attack("16", "rules lint: (a+)+$ in a user rule", lambda tmp: ["rules", "lint", str(tmp / "user-rules")],
+               lambda g, _t: g["code"] == 0),
+        Attack("16", "build --rules: (a+)+$ on 34 a's and a b",
+               lambda tmp: ["build", str(tmp / "aab.log"), "--rules", str(tmp / "user-rules"),
+                            "--format", "json", *t], _judged("mine.slow")),
         Attack("4", "stderr: URL with password and token",
                lambda _t: ["smoke", "--url", f"http://u:{SECRET}@127.0.0.1:99999/?token={SECRET}", *t],
                _no_secret),

@@ -55,7 +55,7 @@ def judge(
         target=factset.target,
         started_at=iso(started),
         finished_at=iso(datetime.now(UTC)),
-        status=overall_status(findings, factset, quiet),
+        status=overall_status(findings, factset, quiet, inconclusive),
         findings=findings,
         inconclusive=inconclusive,
         quiet=quiet,
