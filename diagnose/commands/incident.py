@@ -228,8 +228,9 @@ def run_close(ref: str, note: str | None, config_path: Path | None) -> int:
     return 0
 
 
-def run_retry(ref: str | None, config_path: Path | None) -> int:
-    """Send every unsent attachment again; exit 1 if any is still unsent."""
+def run_retry(ref: str | None, config_path: Path | None, force: bool = False) -> int:
+    """Send every unsent attachment again (with `force`, also those that may have arrived);
+    exit 1 if any is still unsent or may have arrived."""
     from diagnose.incidents.attach import deliver
     from diagnose.incidents.store import open_store
 
@@ -237,7 +238,7 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
     failed = sent = 0
     with open_store(config) as store:
         incident = store.get(ref) if ref else None
-        for delivery in store.unsent(incident):
+        for delivery in store.unsent(incident, force=force):
             if not store.claim(delivery):
                 continue  # another process is sending it right now
             attachment = store.attachment(delivery.attachment_id)
@@ -246,11 +247,18 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
                 sent += 1
             else:
                 failed += 1
+        maybe = store.may_have_arrived(incident)
     click.echo(
         f"retry: {sent} sent, {failed} still unsent" if sent or failed else "retry: nothing unsent",
         err=True,
     )
-    return 1 if failed else 0
+    if maybe:
+        click.echo(
+            f"retry: {maybe} may have arrived (the answer never came), not sent again: check the "
+            "receiver, then 'diagnose incident retry --force' (GitHub looks for its marker first)",
+            err=True,
+        )
+    return 1 if failed or maybe else 0
 
 
 @click.group("incident")
@@ -308,7 +316,12 @@ def close(ref: str, note: str | None, config_path: Path | None) -> None:
 
 @command.command("retry")
 @click.argument("ref", metavar="[ID]", required=False)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also send those that may have arrived (the answer never came).",
+)
 @_config_option
-def retry(ref: str | None, config_path: Path | None) -> None:
+def retry(ref: str | None, force: bool, config_path: Path | None) -> None:
     """Send again every attachment whose remote send failed (of one incident, or all)."""
-    sys.exit(run_retry(ref, config_path))
+    sys.exit(run_retry(ref, config_path, force))

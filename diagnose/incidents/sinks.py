@@ -92,11 +92,13 @@ class MaybeSent(Exception):
 
 
 class SendError(Exception):
-    """A send that failed after its retries; the attachment stays in the log as unsent."""
+    """A send that failed after its retries; the attachment stays in the log as unsent, or as
+    "may have arrived" when a request may have reached the receiver (`maybe`)."""
 
-    def __init__(self, message: str, attempts: int) -> None:
+    def __init__(self, message: str, attempts: int, maybe: bool = False) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.maybe = maybe
 
 
 def parse_sink(text: str) -> SinkSpec | None:
@@ -124,8 +126,6 @@ def parse_sink(text: str) -> SinkSpec | None:
             raise BadInput(f"--attach {text!r}: expected pagerduty:INCIDENT_ID, e.g. PT4KHLK")
         return SinkSpec(kind, f"pagerduty:{rest}", (rest,))
     return SinkSpec(kind, f"webhook:{rest}", (check_webhook_url(rest),))
-
-
 
 
 def check_webhook_url(url: str) -> str:
@@ -237,6 +237,10 @@ class _Http:
             send_headers.setdefault("Content-Type", "application/json")
         where = f"{method} {_show_url(url, secret_path)}"
         problem = ""
+        # A request that changes something and may have reached the receiver on some attempt:
+        # if it ends in failure, that failure is "may have arrived", never "unsent".
+        maybe = False
+        changes = method not in ("GET", "HEAD")
         for attempt in range(MAX_ATTEMPTS):
             remaining = self._remaining()
             if remaining <= 0:
@@ -249,6 +253,7 @@ class _Http:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 # Only a request that never reached the server is known not to have arrived.
                 arrived = not isinstance(exc, self._httpx.ConnectError | self._httpx.ConnectTimeout)
+                maybe = maybe or (arrived and changes)
                 if arrived and not idempotent:
                     raise MaybeSent(self._clean(f"{where}: {problem}")) from None
             else:
@@ -257,8 +262,9 @@ class _Http:
                     return response
                 problem = f"HTTP {code} {_excerpt(response.text)}".rstrip()
                 if code != 429 and code < 500:
-                    raise SendError(self._clean(f"{where}: {problem}"), self.attempts)
+                    raise SendError(self._clean(f"{where}: {problem}"), self.attempts, maybe)
                 # 429 and 503 refuse the request; another 5xx may come after it was processed.
+                maybe = maybe or (code not in (429, 503) and changes)
                 if code not in (429, 503) and not idempotent:
                     raise MaybeSent(self._clean(f"{where}: {problem}"))
                 wait = _retry_after(response) or wait
@@ -270,7 +276,9 @@ class _Http:
                     break
                 time.sleep(wait)
         tries = f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}"
-        raise SendError(self._clean(f"{where}: {problem or 'out of time'} {tries}"), self.attempts)
+        raise SendError(
+            self._clean(f"{where}: {problem or 'out of time'} {tries}"), self.attempts, maybe
+        )
 
     def _send(
         self,
@@ -413,7 +421,12 @@ def _send_github(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
         created = http.request("POST", comments_url, headers=headers, body=body)
     except MaybeSent as exc:
         # It may have been posted: look for the marker before anyone posts it again.
-        again = http.request("GET", comments_url, headers=headers, params={"per_page": "100"})
+        try:
+            again = http.request("GET", comments_url, headers=headers, params={"per_page": "100"})
+        except SendError as looked:
+            raise SendError(
+                f"{exc.problem}; looking for its marker failed: {looked}", http.attempts, True
+            ) from None
         for comment in again.json() if isinstance(again.json(), list) else []:
             if isinstance(comment, dict) and mark in str(comment.get("body") or ""):
                 return Sent(str(comment.get("id")), http.attempts)
@@ -508,7 +521,7 @@ def send(spec: SinkSpec, payload: Payload, config: Config, redactor: Redactor) -
         return _send_webhook(http, spec, payload)
     except MaybeSent as exc:
         message = f"{exc.problem}: it may have arrived, so it was not sent again"
-        raise SendError(redactor.text(message), http.attempts) from None
+        raise SendError(redactor.text(message), http.attempts, maybe=True) from None
     except (ValueError, KeyError, BadInput) as exc:
         # A reply that is not the JSON the API documents, or a sink whose config went away.
         raise SendError(redactor.text(f"{type(exc).__name__}: {exc}"), http.attempts) from None

@@ -217,7 +217,8 @@ def test_failed_send_is_kept_unsent_then_retry_sends_it(facts: Path, env: dict[s
 
     def flaky(seen: Seen) -> Reply:
         if not state["up"]:
-            return json_reply(502, {"error": "bad gateway"})
+            # 503 refuses the request: known not to have arrived (a 502 may have: its own test)
+            return json_reply(503, {"error": "service unavailable"})
         return json_reply(200, {"ok": True})
 
     with serve(flaky) as api:
@@ -227,7 +228,7 @@ def test_failed_send_is_kept_unsent_then_retry_sends_it(facts: Path, env: dict[s
         assert json.loads(failed.stdout)["status"] == "critical"
         lines = [line for line in failed.stderr.splitlines() if "unsent" in line]
         assert len(lines) == 1, failed.stderr
-        assert "HTTP 502" in lines[0] and "after 4 attempts" in lines[0]
+        assert "HTTP 503" in lines[0] and "after 4 attempts" in lines[0]
         assert "diagnose incident retry" in lines[0]
         assert len(api.seen) == 4
         listed = json.loads(run(["incident", "list", "--format", "json"], env).stdout)
