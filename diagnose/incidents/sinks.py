@@ -128,26 +128,65 @@ def parse_sink(text: str) -> SinkSpec | None:
     return SinkSpec(kind, f"webhook:{rest}", (check_webhook_url(rest),))
 
 
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_webhook_url(template: str) -> str:
+    """Return a webhook URL with each `${NAME}` replaced by that environment variable.
+
+    The incident log keeps the template, never the value: a token lives in the environment.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        got = os.environ.get(match.group(1))
+        if not got:
+            raise BadInput(
+                f"--attach webhook:{template[:200]!r}: ${{{match.group(1)}}} is not set in the "
+                "environment"
+            )
+        return got
+
+    return _PLACEHOLDER.sub(value, template)
+
+
+def webhook_secrets(template: str) -> list[str]:
+    """Return the values a webhook URL template takes from the environment."""
+    return [v for name in _PLACEHOLDER.findall(template) if (v := os.environ.get(name))]
+
+
 def check_webhook_url(url: str) -> str:
     """Validate a webhook sink URL fully before the run (a bad one would fail after it, leaving
-    a pending delivery); refuse a user:password in it, which the incident log would keep."""
+    a pending delivery); refuse a credential written into it, which the incident log would keep
+    in clear (deliveries.sink, the incident's title and reference): `${NAME}` takes it from the
+    environment instead."""
     shown = Redactor().text(url)[:200]
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         raise BadInput(f"--attach webhook:{shown!r}: a control character or space in the URL")
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        template = urlsplit(url)
+        template.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         raise BadInput(f"--attach webhook:{shown!r}: not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--attach webhook:{shown!r}: expected webhook:https://host/path")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+    if template.username is not None or template.password is not None or "@" in template.netloc:
         raise BadInput(
             f"--attach webhook:{shown!r}: credentials in the URL (user:password@) would be stored "
             "in the incident log in clear: give a URL without them"
         )
-    # A token in the query string stays: `incident retry` needs it. The log is 0600 and every
-    # output masks it (the redactor's query-credential pattern).
+    written = _PLACEHOLDER.sub("", url)  # what is stored, less what the environment fills in
+    if Redactor().text(written) != written:
+        # Whatever the redactor would mask (?token=, a Slack hook's path...) is a secret.
+        raise BadInput(
+            f"--attach webhook:{shown!r}: a token in the URL would be stored in the incident log "
+            "in clear: put it in an environment variable and write ${NAME} in its place, in "
+            "single quotes (--attach 'webhook:https://hooks.example/in?token=${HOOK_TOKEN}')"
+        )
+    try:
+        parts = urlsplit(expand_webhook_url(url))
+        parts.port  # noqa: B018
+    except ValueError as exc:
+        raise BadInput(f"--attach webhook:{shown!r}: not a URL once expanded: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--attach webhook:{shown!r}: expected webhook:https://host/path")
     return url
 
 
@@ -181,6 +220,8 @@ def check_sink(spec: SinkSpec, config: Config) -> None:
 def sink_secrets(spec: SinkSpec, config: Config) -> list[str]:
     """Return the secret values this sink uses, so that no error message can show them."""
     values = [os.environ.get(n, "") for n in ("GITHUB_TOKEN", "PAGERDUTY_TOKEN")]
+    if spec.kind is SinkKind.WEBHOOK:
+        values += webhook_secrets(spec.parts[0])
     if spec.kind is SinkKind.SLACK:
         try:
             values.append(slack_url(spec.parts[0], config))
@@ -501,9 +542,8 @@ def _send_webhook(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
     }
     # The receiver deduplicates on it, so a retry after a cut answer is one delivery, not two.
     key = hashlib.sha256(f"{payload.key}\0{payload.diagnosis_json}".encode()).hexdigest()[:32]
-    http.request(
-        "POST", spec.parts[0], headers={"Idempotency-Key": key}, body=body, secret_path=True
-    )
+    url = expand_webhook_url(spec.parts[0])  # the log holds ${NAME}; the value is sent only
+    http.request("POST", url, headers={"Idempotency-Key": key}, body=body, secret_path=True)
     return Sent(None, http.attempts)
 
 

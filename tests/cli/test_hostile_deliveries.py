@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -178,3 +179,48 @@ def test_11_the_migration_keeps_every_delivery(tmp_path: Path) -> None:
         store.mark(delivery, DeliveryState.MAY_HAVE_ARRIVED, 1, error="cut")
         assert store.unsent() == [] and len(store.unsent(force=True)) == 1
         assert store.may_have_arrived() == 1
+
+
+# 3: a token in a sink URL is never stored in clear ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example/in?token=tok_live_Zq9x",
+        "https://hooks.example/in?a=1&api_key=Zq9xKt",
+        "https://hooks.slack.com/services/T0000/B0000/Zq9xKtP2",
+    ],
+)
+def test_3_a_token_written_into_a_webhook_url_is_refused_before_the_run(
+    url: str, capsys: pytest.CaptureFixture[str], _own_log: Path
+) -> None:
+    code, out, err = _main(
+        ["build", str(BUILD_LOG), "--now", NOW, "--attach", f"webhook:{url}"], capsys
+    )
+    assert code == 3 and not out
+    assert "Zq9x" not in err and "${NAME}" in err, err
+    assert not _own_log.exists() or b"hooks" not in _own_log.read_bytes()
+
+
+@pytest.mark.lab
+def test_3_a_token_from_the_environment_is_sent_but_never_stored(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, _own_log: Path
+) -> None:
+    from tests.support.incident_api import json_reply, serve
+
+    token = "tok_Zq9_x<K&t*m_P2"
+    monkeypatch.setenv("HOOK_TOKEN", token)
+    with serve(lambda seen: json_reply(200, {})) as api:
+        target = f"webhook:{api.url}/in?token=${{HOOK_TOKEN}}"
+        code, _out, err = _main(["build", str(BUILD_LOG), "--now", NOW, "--attach", target], capsys)
+        assert "attached to" in err, err
+        assert unquote(api.seen[0].path) == f"/in?token={token}"
+        _code, listed, _ = _main(["incident", "list", "--format", "json"], capsys)
+        _code, shown, _ = _main(["incident", "show", target, "--format", "json"], capsys)
+    stored = b"".join(
+        p.read_bytes() for p in _own_log.parent.glob(_own_log.name + "*") if p.is_file()
+    )
+    assert token.encode() not in stored and b"${HOOK_TOKEN}" in stored
+    assert token not in listed + shown + err
+    assert _states(_own_log) == ["sent"]

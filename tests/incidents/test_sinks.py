@@ -183,6 +183,7 @@ def test_pagerduty_note(facts: Path, env: dict[str, str]) -> None:
 
 
 def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
+    api_url_placeholder = "http://api.invalid"
     replies = [json_reply(429, {"error": "slow down"}, {"Retry-After": "1"}),
                json_reply(503, {"error": "busy"}), (204, {}, b"")]  # fmt: skip
 
@@ -196,11 +197,12 @@ def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
         assert body["markdown"].startswith("## ")
         return replies.pop(0)
 
+    env = {**env, "HOOK_TOKEN": "abc"}  # the token comes from the environment, never the log
+    target = f"webhook:{api_url_placeholder}/hooks/diagnose?token=${{HOOK_TOKEN}}"
     with serve(hook) as api:
+        target = target.replace(api_url_placeholder, api.url)
         started = time.monotonic()
-        done = run(
-            ["replay", str(facts), "--attach", f"webhook:{api.url}/hooks/diagnose?token=abc"], env
-        )
+        done = run(["replay", str(facts), "--attach", target], env)
         elapsed = time.monotonic() - started
     assert done.code == 2, done.stderr
     assert "attached to webhook:" in done.stderr
@@ -208,7 +210,7 @@ def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
     assert elapsed >= 1.0, "Retry-After: 1 must be honoured"
     for canary in CANARY_STRINGS:
         assert canary not in api.raw().decode()
-    deliveries = _show(env, f"webhook:{api.url}/hooks/diagnose?token=abc")["attachments"][0]
+    deliveries = _show(env, target)["attachments"][0]
     assert deliveries["deliveries"][0]["attempts"] == 3
 
 
