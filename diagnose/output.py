@@ -107,6 +107,11 @@ def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     fmt = OutputFormat(common.fmt)
     if fmt is OutputFormat.JSON:
         text = "".join(render_json(d, redactor, indent=None) for d in diagnoses)
+    elif fmt is OutputFormat.HTML:
+        from diagnose.render.html import render_html_many
+
+        # One page for the batch: pages one after another would not be one HTML document.
+        text = render_html_many([redactor.model(d) for d in diagnoses], verbose=common.verbose)
     else:
         color = (
             common.output is None

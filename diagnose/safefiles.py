@@ -74,6 +74,19 @@ def read_input_text(source: str | Path, what: str, limit: int = MAX_INPUT_BYTES)
         raise BadInput(f"{what} {source}: not UTF-8 text (byte {exc.start})".strip()) from None
 
 
+MAX_PROJECT_FILE = 4 << 20  # a workflow, package.json, .env.example: a few KB
+
+
+def read_project_text(path: Path, limit: int = MAX_PROJECT_FILE) -> str | None:
+    """Return a project file's text, or None when it is not a regular file (a planted FIFO or
+    a link to /dev/zero), is larger than limit, or cannot be read; never blocks or grows."""
+    try:
+        read = read_input(path, "project file", limit)
+    except BadInput:
+        return None
+    return read.decode("utf-8", errors="replace")
+
+
 def _read_capped(read: Callable[[int], bytes], limit: int) -> bytes | None:
     """Read in chunks until EOF; None as soon as more than limit bytes came."""
     parts: list[bytes] = []

@@ -27,6 +27,26 @@ FUZZ_SCALE = max(1, int(os.environ.get("DIAGNOSE_FUZZ_SCALE", "1") or 1))
 # deployment record of the user's own diagnose, or of another run, can reach a diagnosis here.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="diagnose-tests-data-")
 
+# The developer's own credentials never reach a test, nor a process a test starts: with them a
+# source would turn on by itself (a test's verdict would depend on the machine) and could send a
+# real token off loopback from a subprocess, where the network guard does not reach. Tests of a
+# source set what they need themselves.
+CREDENTIALS = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_ACCOUNT_ID",
+    "DODO_PAYMENTS_API_KEY",
+    "CONVEX_DEPLOY_KEY",
+    "CONVEX_SELF_HOSTED_URL",
+    "CONVEX_SELF_HOSTED_ADMIN_KEY",
+)
+for _name in CREDENTIALS:
+    os.environ.pop(_name, None)
+# `gh auth token` reads its login from GH_CONFIG_DIR: an empty one is "not logged in".
+os.environ["GH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="diagnose-tests-gh-")
+
 # Every test, lab or not, may reach 127.0.0.1 and ::1 only (DNS included).
 pytest_plugins = ("tests.support.network",)
 
@@ -72,6 +92,23 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """The test body runs under the in-process guard."""
     with _in_process_only(item):
         return (yield)
+
+
+# A skip whose reason says CI installs the tool: in CI (.ci/run sets DIAGNOSE_REQUIRE_TOOLS=1)
+# it is a failure, so a green CI means the interoperability tests ran, not that they were skipped.
+CI_TOOL_SKIP = ("scripts/ci/", "CI installs", "CI runs")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Turn a missing-tool skip into a failure when the run requires the tools."""
+    report = yield
+    if report.skipped and os.environ.get("DIAGNOSE_REQUIRE_TOOLS") == "1":
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        if any(mark in reason for mark in CI_TOOL_SKIP):
+            report.outcome = "failed"
+            report.longrepr = f"required tool missing (DIAGNOSE_REQUIRE_TOOLS=1): {reason}"
+    return report
 
 
 @pytest.fixture(autouse=True)

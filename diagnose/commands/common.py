@@ -17,7 +17,7 @@ def common_options(fn: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "json", "markdown"]),
+            type=click.Choice(["text", "json", "markdown", "html"]),
             default="text",
             show_default=True,
             help="Output format.",

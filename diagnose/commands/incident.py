@@ -113,11 +113,41 @@ def run_show(ref: str, fmt: str, now_text: str | None, config_path: Path | None)
         view = IncidentView(incident, attachments, deliveries, store.events(incident))
     if fmt == "markdown":
         _emit(render_postmortem(view), redactor)
+    elif fmt == "html":
+        _emit(_incident_html(view, redactor), redactor)
     elif fmt == "json":
         _emit(redactor.json(render_json(view), indent=2), redactor)
     else:
         _emit(render_text(view, now, terminal_width()), redactor)
     return 0
+
+
+def _incident_html(view: Any, redactor: Any) -> str:
+    """The incident as one HTML page: its timeline, what changed, the latest diagnosis drawn."""
+    from diagnose.incidents.attach import diagnosis_from_json
+    from diagnose.incidents.timeline import changes, events
+    from diagnose.render.html import render_incident
+
+    incident, attachments = view.incident, view.attachments
+    documents, snaps = view.documents(), view.snapshots()
+    runs = [
+        f"diagnose {a.record.command} {a.record.target}: {a.record.status.upper()}"
+        for a in attachments
+    ]
+    about = [f"status {incident.status}, severity {incident.severity}, opened {incident.opened_at}"]
+    if incident.closed_at:
+        about.append(
+            f"closed {incident.closed_at}"
+            + (f": {incident.close_note}" if incident.close_note else "")
+        )
+    latest = diagnosis_from_json(documents[-1], incident.ref) if documents else None
+    return render_incident(
+        f"{incident.ref}: {incident.title}",
+        about,
+        events(snaps, runs),
+        changes(snaps),
+        redactor.model(latest) if latest else None,
+    )
 
 
 def run_attach(ref: str, file: str, config_path: Path | None) -> int:
@@ -166,8 +196,9 @@ def run_note(ref: str, text: str, config_path: Path | None) -> int:
     return 0
 
 
-def run_retry(ref: str | None, config_path: Path | None) -> int:
-    """Send every unsent attachment again; exit 1 if any is still unsent."""
+def run_retry(ref: str | None, config_path: Path | None, force: bool = False) -> int:
+    """Send every unsent attachment again (with `force`, also those that may have arrived);
+    exit 1 if any is still unsent or may have arrived."""
     from diagnose.incidents.attach import deliver
     from diagnose.incidents.store import open_store
 
@@ -175,7 +206,7 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
     failed = sent = 0
     with open_store(config) as store:
         incident = store.get(ref) if ref else None
-        for delivery in store.unsent(incident):
+        for delivery in store.unsent(incident, force=force):
             if not store.claim(delivery):
                 continue  # another process is sending it right now
             attachment = store.attachment(delivery.attachment_id)
@@ -184,11 +215,18 @@ def run_retry(ref: str | None, config_path: Path | None) -> int:
                 sent += 1
             else:
                 failed += 1
+        maybe = store.may_have_arrived(incident)
     click.echo(
         f"retry: {sent} sent, {failed} still unsent" if sent or failed else "retry: nothing unsent",
         err=True,
     )
-    return 1 if failed else 0
+    if maybe:
+        click.echo(
+            f"retry: {maybe} may have arrived (the answer never came), not sent again: check the "
+            "receiver, then 'diagnose incident retry --force' (GitHub looks for its marker first)",
+            err=True,
+        )
+    return 1 if failed or maybe else 0
 
 
 @click.group("incident")
@@ -226,7 +264,7 @@ def list_(fmt: str, status: str, config_path: Path | None) -> None:
 
 @command.command("show")
 @click.argument("ref", metavar="ID")
-@_format_option("text", "json", "markdown")
+@_format_option("text", "json", "markdown", "html")
 @click.option(
     "--now",
     "now_text",
@@ -280,7 +318,12 @@ def note(ref: str, text: str, config_path: Path | None) -> None:
 
 @command.command("retry")
 @click.argument("ref", metavar="[ID]", required=False)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also send those that may have arrived (the answer never came).",
+)
 @_config_option
-def retry(ref: str | None, config_path: Path | None) -> None:
+def retry(ref: str | None, force: bool, config_path: Path | None) -> None:
     """Send again every attachment whose remote send failed (of one incident, or all)."""
-    sys.exit(run_retry(ref, config_path))
+    sys.exit(run_retry(ref, config_path, force))

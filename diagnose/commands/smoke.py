@@ -15,6 +15,12 @@ from diagnose.commands.common import common_options, given, run_family
 @click.option(
     "--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url]."
 )
+@click.option(
+    "--allow-redirect",
+    multiple=True,
+    metavar="HOST",
+    help="A host a check may be redirected to off the site (followed, recorded); repeatable.",
+)
 @common_options
 def command(**params: Any) -> None:
     """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
@@ -22,7 +28,7 @@ def command(**params: Any) -> None:
     from diagnose.families.smoke.plan import command_plan
     from diagnose.options import resolve
 
-    mine = given(params, "url", "convex_url")
+    mine = given(params, "url", "convex_url", "allow_redirect")
 
     def build(common: Any) -> list[Any]:
         return [command_plan(resolve(SmokeOptions, common.config, mine))]

@@ -55,7 +55,7 @@ def judge(
         target=factset.target,
         started_at=iso(started),
         finished_at=iso(datetime.now(UTC)),
-        status=overall_status(findings, factset, quiet),
+        status=overall_status(findings, factset, quiet, inconclusive),
         findings=findings,
         inconclusive=inconclusive,
         quiet=quiet,
@@ -97,6 +97,7 @@ def gather(
     timeout: float,
     invocation: str = "",
     secrets: Sequence[str] = (),
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> FactSet:
     """Run the named probes concurrently under one deadline."""
     probes = [make_probe(n) for n in probe_names]
@@ -107,7 +108,7 @@ def gather(
         deadline=time.monotonic() + timeout,
         secrets=tuple(secrets),
     )
-    outcomes, facts = run_probes(probes, ctx)
+    outcomes, facts = run_probes(probes, ctx, overrides)
     return FactSet(command, target, iso(now), outcomes, facts, invocation)
 
 
@@ -121,6 +122,7 @@ def gather_facts(
     secrets: Sequence[str] = (),
     timeout: float | None = None,
     how: str | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> FactSet:
     """Run a command's probes with the run's clock, deadline, limits and command line.
 
@@ -142,7 +144,35 @@ def gather_facts(
         timeout=common.timeout if timeout is None else timeout,
         invocation=invocation() if how is None else how,
         secrets=secrets,
+        overrides=overrides,
     )
+
+
+def merge_options(
+    plans: Sequence[Plan],
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Return the options shared by the plans and, per probe, what its own plan set otherwise.
+
+    Families set some keys alike (`sources_read`, `project_dir`): a mapping set by several plans
+    is their union (every source's record reaches the sources probe), and any other value that
+    plans disagree on goes to each plan's own probes, so no family's setting overwrites
+    another's.
+    """
+    merged: dict[str, Any] = {}
+    for plan in plans:
+        for key, value in plan.options.items():
+            old = merged.get(key)
+            if isinstance(old, Mapping) and isinstance(value, Mapping):
+                merged[key] = {**old, **value}
+            elif key not in merged:
+                merged[key] = value
+    overrides: dict[str, dict[str, Any]] = {}
+    for plan in plans:
+        for key, value in plan.options.items():
+            if merged[key] != value and not isinstance(merged[key], Mapping):
+                for name in plan.probes:
+                    overrides.setdefault(name, {})[key] = value
+    return merged, overrides
 
 
 def run_plans(
@@ -154,16 +184,16 @@ def run_plans(
 ) -> Diagnosis:
     """Run every plan's probes at once under the one deadline and judge the merged facts (and
     mark the checklist's items, when the run shows one)."""
-    options: dict[str, Any] = {}
-    for plan in plans:
-        options.update(plan.options)
+    options, overrides = merge_options(plans)
     probes = list(dict.fromkeys(name for p in plans for name in p.probes))
     target = (
         plans[0].target if len(plans) == 1 else ", ".join(f"{p.family}: {p.target}" for p in plans)
     )
     started = datetime.now(UTC)
     secrets = tuple(v for p in plans for v in p.secrets)
-    factset = gather_facts(common, command, target, probes, options, secrets=secrets)
+    factset = gather_facts(
+        common, command, target, probes, options, secrets=secrets, overrides=overrides
+    )
     return judge(factset, rules, started, checklist=checklist)
 
 

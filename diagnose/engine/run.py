@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from diagnose import progress
@@ -13,10 +14,23 @@ from diagnose.probe import FactSink, Probe, ProbeContext
 
 
 def run_probes(
-    probes: Sequence[Probe], ctx: ProbeContext
+    probes: Sequence[Probe],
+    ctx: ProbeContext,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[tuple[ProbeOutcome, ...], dict[str, Any]]:
-    """Run every probe in its own thread; a probe past the deadline is recorded as timed out."""
+    """Run every probe in its own thread; a probe past the deadline is recorded as timed out.
+
+    `overrides` gives a probe the options its own plan set where plans of one run disagree.
+    """
     sinks = {p.name: FactSink(p.name, p.provides) for p in probes}
+    own = overrides or {}
+    # The same deadline and read cache for every probe: only the options differ.
+    contexts = {
+        p.name: dataclasses.replace(ctx, options={**ctx.options, **own[p.name]})
+        if own.get(p.name)
+        else ctx
+        for p in probes
+    }
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
     shown: set[str] = set()  # probes still on the progress line
@@ -33,7 +47,7 @@ def run_probes(
     def call(probe: Probe) -> None:
         started[probe.name] = time.monotonic()
         try:
-            probe.collect(ctx, sinks[probe.name])
+            probe.collect(contexts[probe.name], sinks[probe.name])
         finally:
             ended[probe.name] = time.monotonic()
             unshow(probe.name)

@@ -10,7 +10,15 @@ from typing import Any
 
 from diagnose.config import Config
 from diagnose.errors import BadInput
-from diagnose.incidents.sinks import Payload, SendError, SinkSpec, check_sink, parse_sink, send
+from diagnose.incidents.sinks import (
+    Payload,
+    SendError,
+    SinkKind,
+    SinkSpec,
+    check_sink,
+    parse_sink,
+    send,
+)
 from diagnose.incidents.store import (
     Attachment,
     AttachmentRecord,
@@ -89,11 +97,19 @@ def deliver(
         sent = send(spec, payload_for(attachment, incident), config, redactor)
     except SendError as exc:
         message = redactor.text(str(exc))
-        store.mark(delivery, DeliveryState.UNSENT, exc.attempts, error=message)
+        state = DeliveryState.MAY_HAVE_ARRIVED if exc.maybe else DeliveryState.UNSENT
+        store.mark(delivery, state, exc.attempts, error=message)
+        kept = f"({incident.ref}, attachment {attachment.id})"
+        if exc.maybe:
+            how = (
+                f"kept in the incident log as may-have-arrived {kept}: check the receiver; "
+                f"'diagnose incident retry --force {incident.ref}' sends it again" + _again(spec)
+            )
+        else:
+            how = f"kept in the incident log as unsent {kept}: 'diagnose incident retry' sends it"
         print(
             f"diagnose: attach to {redactor.text(spec.spec)} failed: {message}; the diagnosis is "
-            f"kept in the incident log as unsent ({incident.ref}, attachment {attachment.id}): "
-            "'diagnose incident retry' sends it",
+            + how,
             file=sys.stderr,
         )
         return False
@@ -105,6 +121,15 @@ def deliver(
         file=sys.stderr,
     )
     return True
+
+
+def _again(spec: SinkSpec) -> str:
+    """Say what makes a forced resend safe for this sink, if anything does."""
+    if spec.kind is SinkKind.GITHUB:
+        return " (it looks for its marker comment first and edits it if it is there)"
+    if spec.kind is SinkKind.WEBHOOK:
+        return " (with the same Idempotency-Key, for the receiver to deduplicate)"
+    return " (this sink cannot tell a repeat: it would arrive twice)"
 
 
 def resolve(store: Store, target: str, config: Config) -> tuple[Incident, SinkSpec | None]:

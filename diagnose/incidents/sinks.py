@@ -92,11 +92,13 @@ class MaybeSent(Exception):
 
 
 class SendError(Exception):
-    """A send that failed after its retries; the attachment stays in the log as unsent."""
+    """A send that failed after its retries; the attachment stays in the log as unsent, or as
+    "may have arrived" when a request may have reached the receiver (`maybe`)."""
 
-    def __init__(self, message: str, attempts: int) -> None:
+    def __init__(self, message: str, attempts: int, maybe: bool = False) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.maybe = maybe
 
 
 def parse_sink(text: str) -> SinkSpec | None:
@@ -126,28 +128,65 @@ def parse_sink(text: str) -> SinkSpec | None:
     return SinkSpec(kind, f"webhook:{rest}", (check_webhook_url(rest),))
 
 
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_webhook_url(template: str) -> str:
+    """Return a webhook URL with each `${NAME}` replaced by that environment variable.
+
+    The incident log keeps the template, never the value: a token lives in the environment.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        got = os.environ.get(match.group(1))
+        if not got:
+            raise BadInput(
+                f"--attach webhook:{template[:200]!r}: ${{{match.group(1)}}} is not set in the "
+                "environment"
+            )
+        return got
+
+    return _PLACEHOLDER.sub(value, template)
+
+
+def webhook_secrets(template: str) -> list[str]:
+    """Return the values a webhook URL template takes from the environment."""
+    return [v for name in _PLACEHOLDER.findall(template) if (v := os.environ.get(name))]
 
 
 def check_webhook_url(url: str) -> str:
     """Validate a webhook sink URL fully before the run (a bad one would fail after it, leaving
-    a pending delivery); refuse a user:password in it, which the incident log would keep."""
+    a pending delivery); refuse a credential written into it, which the incident log would keep
+    in clear (deliveries.sink, the incident's title and reference): `${NAME}` takes it from the
+    environment instead."""
     shown = Redactor().text(url)[:200]
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         raise BadInput(f"--attach webhook:{shown!r}: a control character or space in the URL")
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        template = urlsplit(url)
+        template.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         raise BadInput(f"--attach webhook:{shown!r}: not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--attach webhook:{shown!r}: expected webhook:https://host/path")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+    if template.username is not None or template.password is not None or "@" in template.netloc:
         raise BadInput(
             f"--attach webhook:{shown!r}: credentials in the URL (user:password@) would be stored "
             "in the incident log in clear: give a URL without them"
         )
-    # A token in the query string stays: `incident retry` needs it. The log is 0600 and every
-    # output masks it (the redactor's query-credential pattern).
+    written = _PLACEHOLDER.sub("", url)  # what is stored, less what the environment fills in
+    if Redactor().text(written) != written:
+        # Whatever the redactor would mask (?token=, a Slack hook's path...) is a secret.
+        raise BadInput(
+            f"--attach webhook:{shown!r}: a token in the URL would be stored in the incident log "
+            "in clear: put it in an environment variable and write ${NAME} in its place, in "
+            "single quotes (--attach 'webhook:https://hooks.example/in?token=${HOOK_TOKEN}')"
+        )
+    try:
+        parts = urlsplit(expand_webhook_url(url))
+        parts.port  # noqa: B018
+    except ValueError as exc:
+        raise BadInput(f"--attach webhook:{shown!r}: not a URL once expanded: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--attach webhook:{shown!r}: expected webhook:https://host/path")
     return url
 
 
@@ -181,6 +220,8 @@ def check_sink(spec: SinkSpec, config: Config) -> None:
 def sink_secrets(spec: SinkSpec, config: Config) -> list[str]:
     """Return the secret values this sink uses, so that no error message can show them."""
     values = [os.environ.get(n, "") for n in ("GITHUB_TOKEN", "PAGERDUTY_TOKEN")]
+    if spec.kind is SinkKind.WEBHOOK:
+        values += webhook_secrets(spec.parts[0])
     if spec.kind is SinkKind.SLACK:
         try:
             values.append(slack_url(spec.parts[0], config))
@@ -237,6 +278,10 @@ class _Http:
             send_headers.setdefault("Content-Type", "application/json")
         where = f"{method} {_show_url(url, secret_path)}"
         problem = ""
+        # A request that changes something and may have reached the receiver on some attempt:
+        # if it ends in failure, that failure is "may have arrived", never "unsent".
+        maybe = False
+        changes = method not in ("GET", "HEAD")
         for attempt in range(MAX_ATTEMPTS):
             remaining = self._remaining()
             if remaining <= 0:
@@ -249,6 +294,7 @@ class _Http:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 # Only a request that never reached the server is known not to have arrived.
                 arrived = not isinstance(exc, self._httpx.ConnectError | self._httpx.ConnectTimeout)
+                maybe = maybe or (arrived and changes)
                 if arrived and not idempotent:
                     raise MaybeSent(self._clean(f"{where}: {problem}")) from None
             else:
@@ -257,8 +303,9 @@ class _Http:
                     return response
                 problem = f"HTTP {code} {_excerpt(response.text)}".rstrip()
                 if code != 429 and code < 500:
-                    raise SendError(self._clean(f"{where}: {problem}"), self.attempts)
+                    raise SendError(self._clean(f"{where}: {problem}"), self.attempts, maybe)
                 # 429 and 503 refuse the request; another 5xx may come after it was processed.
+                maybe = maybe or (code not in (429, 503) and changes)
                 if code not in (429, 503) and not idempotent:
                     raise MaybeSent(self._clean(f"{where}: {problem}"))
                 wait = _retry_after(response) or wait
@@ -270,7 +317,9 @@ class _Http:
                     break
                 time.sleep(wait)
         tries = f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}"
-        raise SendError(self._clean(f"{where}: {problem or 'out of time'} {tries}"), self.attempts)
+        raise SendError(
+            self._clean(f"{where}: {problem or 'out of time'} {tries}"), self.attempts, maybe
+        )
 
     def _send(
         self,
@@ -413,7 +462,12 @@ def _send_github(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
         created = http.request("POST", comments_url, headers=headers, body=body)
     except MaybeSent as exc:
         # It may have been posted: look for the marker before anyone posts it again.
-        again = http.request("GET", comments_url, headers=headers, params={"per_page": "100"})
+        try:
+            again = http.request("GET", comments_url, headers=headers, params={"per_page": "100"})
+        except SendError as looked:
+            raise SendError(
+                f"{exc.problem}; looking for its marker failed: {looked}", http.attempts, True
+            ) from None
         for comment in again.json() if isinstance(again.json(), list) else []:
             if isinstance(comment, dict) and mark in str(comment.get("body") or ""):
                 return Sent(str(comment.get("id")), http.attempts)
@@ -488,9 +542,8 @@ def _send_webhook(http: _Http, spec: SinkSpec, payload: Payload) -> Sent:
     }
     # The receiver deduplicates on it, so a retry after a cut answer is one delivery, not two.
     key = hashlib.sha256(f"{payload.key}\0{payload.diagnosis_json}".encode()).hexdigest()[:32]
-    http.request(
-        "POST", spec.parts[0], headers={"Idempotency-Key": key}, body=body, secret_path=True
-    )
+    url = expand_webhook_url(spec.parts[0])  # the log holds ${NAME}; the value is sent only
+    http.request("POST", url, headers={"Idempotency-Key": key}, body=body, secret_path=True)
     return Sent(None, http.attempts)
 
 
@@ -508,7 +561,7 @@ def send(spec: SinkSpec, payload: Payload, config: Config, redactor: Redactor) -
         return _send_webhook(http, spec, payload)
     except MaybeSent as exc:
         message = f"{exc.problem}: it may have arrived, so it was not sent again"
-        raise SendError(redactor.text(message), http.attempts) from None
+        raise SendError(redactor.text(message), http.attempts, maybe=True) from None
     except (ValueError, KeyError, BadInput) as exc:
         # A reply that is not the JSON the API documents, or a sink whose config went away.
         raise SendError(redactor.text(f"{type(exc).__name__}: {exc}"), http.attempts) from None

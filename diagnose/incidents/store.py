@@ -82,6 +82,28 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deployments_by_time ON deployments(deployed_at);
     """,
+    # Issue 21, 11: a send whose outcome is unknown (a timeout after sending, a connection closed
+    # before the answer) may have arrived; SQLite cannot alter a CHECK, so the table is rebuilt.
+    """
+    CREATE TABLE deliveries_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+        sink TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'sent', 'unsent', 'may_have_arrived')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        remote_id TEXT,
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO deliveries_v4 (id, attachment_id, sink, state, attempts, last_error, remote_id,
+        updated_at)
+        SELECT id, attachment_id, sink, state, attempts, last_error, remote_id, updated_at
+        FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_v4 RENAME TO deliveries;
+    CREATE INDEX deliveries_by_state ON deliveries(state);
+    """,
     # Issue 20: what happened to an incident besides diagnoses (notes, closes, reopens), for the
     # timeline and the postmortem.
     """
@@ -136,6 +158,8 @@ class DeliveryState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     UNSENT = "unsent"
+    # The receiver may have it (the answer never came): sent again only with --force.
+    MAY_HAVE_ARRIVED = "may_have_arrived"
 
 
 @dataclass(frozen=True)
@@ -527,12 +551,14 @@ class Store:
         ).fetchall()
         return [_delivery(r) for r in rows]
 
-    def unsent(self, incident: Incident | None = None) -> list[Delivery]:
-        """Return the deliveries to retry: unsent, or pending so long their sender must have died."""
+    def unsent(self, incident: Incident | None = None, force: bool = False) -> list[Delivery]:
+        """Return the deliveries to retry: unsent, or pending so long their sender must have died;
+        with `force`, also those that may have arrived."""
         cutoff = iso(datetime.fromtimestamp(datetime.now(UTC).timestamp() - STALE_PENDING_S, UTC))
+        states = "('unsent', 'may_have_arrived')" if force else "('unsent')"
         query = (
             "SELECT d.* FROM deliveries d JOIN attachments a ON a.id = d.attachment_id "
-            "WHERE (d.state = 'unsent' OR (d.state = 'pending' AND d.updated_at < ?))"
+            f"WHERE (d.state IN {states} OR (d.state = 'pending' AND d.updated_at < ?))"
         )
         args: list[Any] = [cutoff]
         if incident is not None:
@@ -540,6 +566,18 @@ class Store:
             args.append(incident.id)
         rows = self._db.execute(query + " ORDER BY d.id", args).fetchall()
         return [_delivery(r) for r in rows]
+
+    def may_have_arrived(self, incident: Incident | None = None) -> int:
+        """Return how many deliveries may have arrived (not sent again without --force)."""
+        query = (
+            "SELECT COUNT(*) FROM deliveries d JOIN attachments a ON a.id = d.attachment_id "
+            "WHERE d.state = 'may_have_arrived'"
+        )
+        args: list[Any] = []
+        if incident is not None:
+            query += " AND a.incident_id = ?"
+            args.append(incident.id)
+        return int(self._db.execute(query, args).fetchone()[0])
 
     def claim(self, delivery: Delivery) -> bool:
         """Mark a delivery as being sent now; False if another process already has it."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from diagnose.render.charts import Event
 from diagnose.timeparse import parse_instant
 
 
@@ -156,3 +157,21 @@ def changes(snapshots: Sequence[Snapshot], now: datetime | None = None) -> list[
         return []
     last = max(s.at for s in snapshots)
     return describe(history(snapshots), last, now)
+
+
+def events(snapshots: Sequence[Snapshot], runs: Sequence[str]) -> list[Event]:
+    """The incident's timeline: each attached diagnosis (`runs`, one line each, in snapshot
+    order) and each rule's first sighting and end, in time order."""
+    ordered: list[tuple[datetime, int, Event]] = [
+        (snap.at, 0, Event(snap.at, run, "failure" if snap.present else "ok"))
+        for snap, run in zip(snapshots, runs, strict=True)
+    ]
+    for rule in history(snapshots):
+        for i, span in enumerate(rule.spans):
+            verb = "first seen" if i == 0 else "back"
+            text = f"{rule.rule_id} ({rule.severity}) {verb}"
+            ordered.append((span.start, 1, Event(span.start, text, "failure")))
+            if span.end is not None:
+                ordered.append((span.end, 1, Event(span.end, f"{rule.rule_id} gone", "ok")))
+    # At one instant: the diagnosis first, then what it showed.
+    return [e for _, _, e in sorted(ordered, key=lambda t: (t[0], t[1]))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ FIELDS = (
     "redirects",
     "redirect_loop",
     "redirect_offsite",
+    "redirect_allowed",
     "location",
     "body_excerpt",
 )
@@ -61,8 +62,14 @@ class Check:
     json: Mapping[str, str] | None = None
 
 
-def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
-    """Send one request, following redirects by hand to record them and catch a loop."""
+def send(
+    client: httpx.Client, check: Check, timeout: float, allow: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Send one request, following redirects by hand to record them and catch a loop.
+
+    A redirect off the target's site is followed only to a host in `allow` (the user's
+    --allow-redirect), and then recorded in `redirect_allowed`; any other is recorded, not fetched.
+    """
     import httpx
 
     facts: dict[str, Any] = {
@@ -75,6 +82,7 @@ def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
         "redirects": [],
         "redirect_loop": False,
         "redirect_offsite": None,
+        "redirect_allowed": [],
         "cloudflare": False,
     }
     t0 = time.monotonic()
@@ -101,10 +109,12 @@ def send(client: httpx.Client, check: Check, timeout: float) -> dict[str, Any]:
                 facts["error_kind"] = "redirect-loop"
                 break
             if not same_site(check.url, target):
-                # Recorded, never fetched: a redirect to another host (a metadata service, an
-                # internal address) must not put what it answers into the facts and the sinks.
-                facts["redirect_offsite"] = target
-                break
+                if (nxt.url.host or "").lower().rstrip(".") not in allow:
+                    # Recorded, never fetched: a redirect to another host (a metadata service,
+                    # an internal address) must not put its answer into the facts and the sinks.
+                    facts["redirect_offsite"] = target
+                    break
+                facts["redirect_allowed"] = [*facts["redirect_allowed"], target]
             seen.append(target)
             request = nxt
     except httpx.TimeoutException as exc:
@@ -152,6 +162,7 @@ def unfinished(check: Check, budget: float) -> dict[str, Any]:
         "redirects": [],
         "redirect_loop": False,
         "redirect_offsite": None,
+        "redirect_allowed": [],
         "cloudflare": False,
     }
 

@@ -267,3 +267,14 @@ def read_path_check(path: str) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     return None
+
+
+def describe_window(since: object, until: object) -> str:
+    """Say which part of a log was read: "the whole log", "since X", "up to Y" or "X .. Y"."""
+    if since is None and until is None:
+        return "the whole log"
+    if until is None:
+        return f"since {since}"
+    if since is None:
+        return f"up to {until}"
+    return f"{since} .. {until}"

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from diagnose.model import Diagnosis
 from diagnose.redact import Redactor
+from diagnose.render.html import render_html
 from diagnose.render.json_out import render_json
 from diagnose.render.markdown import render_markdown
 from diagnose.render.text import render_text
@@ -18,6 +19,7 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 def renderer(
@@ -32,6 +34,8 @@ def renderer(
     mask = redactor or Redactor()
     if fmt is OutputFormat.JSON:
         return lambda d: render_json(d, mask)
+    if fmt is OutputFormat.HTML:
+        return lambda d: render_html(mask.model(d), verbose=verbose)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(mask.model(d), verbose=verbose)
     return lambda d: render_text(mask.model(d), color=color, verbose=verbose, brief=brief)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diagnose.model import Diagnosis, Finding
+from diagnose.render.charts import charts, mermaid, mermaid_timeline, timeline
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵", "ok": "🟢", "unknown": "⚪"}
 
@@ -46,6 +47,7 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
                 f"| {_cell(f.title)} | {explains} |"
             )
         out.append("")
+    out += _pictures(d)
     for f in d.findings:
         out += _finding(f)
     if d.inconclusive:
@@ -69,6 +71,16 @@ def render_markdown(diagnosis: Diagnosis, *, verbose: bool = False) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _pictures(d: Diagnosis) -> list[str]:
+    """The charts as Mermaid blocks (GitHub draws them), each with its note, then the timeline."""
+    out: list[str] = []
+    for chart in charts(d):
+        out += [mermaid(chart), "", _text(chart.note), ""] if chart.note else [mermaid(chart), ""]
+    if events := timeline(d):
+        out += [mermaid_timeline(events), ""]
+    return out
 
 
 def _finding(f: Finding) -> list[str]:

@@ -11,11 +11,14 @@ unknown propagates (Kleene logic) so that the rule is reported inconclusive, nev
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from diagnose.rules.regex import PatternError, compile_pattern, group_count
 
 UNKNOWN = object()  # sentinel: the fact is not known (its probe failed or timed out)
 
@@ -69,13 +72,28 @@ def _contains(a: Any, b: Any) -> bool:
     return False
 
 
-def _matches(a: Any, pattern: Any) -> bool:
-    rx = re.compile(str(pattern))
-    if isinstance(a, str):
-        return rx.search(a) is not None
+def _matches(
+    a: Any, pattern: Any, exclude: str | None = None, differ: tuple[int, int] | None = None
+) -> bool:
+    """True when the string (or a string of the list) matches `pattern`, does not match
+    `exclude`, and, with `differ`, the match's two groups differ (RE2 has no lookaround and no
+    backreferences: these say what they were used for, in linear time)."""
+    try:
+        rx = compile_pattern(str(pattern))
+        ex = compile_pattern(exclude) if exclude is not None else None
+    except PatternError:
+        return False  # a pattern from a fact that RE2 cannot run matches nothing
+
+    def one(x: Any) -> bool:
+        if not isinstance(x, str) or (m := rx.search(x)) is None:
+            return False
+        if ex is not None and ex.search(x) is not None:
+            return False
+        return differ is None or m.group(differ[0]) != m.group(differ[1])
+
     if isinstance(a, list | tuple):
-        return any(isinstance(x, str) and rx.search(x) for x in a)
-    return False
+        return any(one(x) for x in a)
+    return one(a)
 
 
 def _in(a: Any, b: Any) -> bool:
@@ -142,6 +160,8 @@ class Leaf(Condition):
     op: str
     value: Any = None
     value_fact: str | None = None
+    exclude: str | None = None  # `except:` of a matches leaf
+    groups_differ: tuple[int, int] | None = None
 
     def facts(self) -> set[str]:
         """Return every fact name the leaf reads."""
@@ -154,6 +174,8 @@ class Leaf(Condition):
         if actual is UNKNOWN or expected is UNKNOWN:
             return Outcome(None, [], {})
         symbol, fn, needs_value = OPERATORS[self.op]
+        if self.op == "matches" and (self.exclude is not None or self.groups_differ is not None):
+            fn = functools.partial(_matches, exclude=self.exclude, differ=self.groups_differ)
         result = bool(fn(actual, expected))
         if result and isinstance(actual, list) and self.op in ("matches", "contains"):
             # Quote the element that matched, not the head of the list.
@@ -317,9 +339,11 @@ def parse(node: Any, path: str = "when", bound: frozenset[str] = frozenset()) ->
         return Not(parse(node["not"], f"{path}.not", bound))
     if "each" in keys:
         return _parse_each(node, path, bound)
-    unknown = keys - {"fact", "op", "value", "value_fact"}
+    unknown = keys - {"fact", "op", "value", "value_fact", "except", "groups_differ"}
     if unknown:
         raise ConditionError(f"unknown key {sorted(unknown)[0]!r}", path)
+    if keys & {"except", "groups_differ"} and node.get("op") != "matches":
+        raise ConditionError("'except' and 'groups_differ' go with op: matches only", path)
     if "fact" not in node or "op" not in node:
         raise ConditionError("a leaf needs 'fact' and 'op' (or use all/any/not/each alone)", path)
     for key in ("fact", "value_fact"):
@@ -337,14 +361,45 @@ def parse(node: Any, path: str = "when", bound: frozenset[str] = frozenset()) ->
         raise ConditionError(f"operator {op!r} takes no value", path)
     if "value" in node and "value_fact" in node:
         raise ConditionError("give 'value' or 'value_fact', not both", path)
-    if op == "matches":
-        try:
-            re.compile(str(node["value"]))
-        except re.error as exc:
-            raise ConditionError(f"bad regular expression: {exc}", path) from exc
+    exclude, differ = _matches_extras(node, path) if op == "matches" else (None, None)
     if op in ("in", "not_in") and "value" in node and not isinstance(node["value"], list):
         raise ConditionError(f"operator {op!r} needs a list value", path)
-    return Leaf(str(node["fact"]), op, node.get("value"), node.get("value_fact"))
+    return Leaf(str(node["fact"]), op, node.get("value"), node.get("value_fact"), exclude, differ)
+
+
+def _pattern(node: Mapping[str, Any], key: str, path: str) -> str:
+    """Return the pattern under `key`, compiled once by the rule engine to prove it runs."""
+    pattern = node[key]
+    if not isinstance(pattern, str):
+        raise ConditionError(f"{key}: a matches pattern must be a string", path)
+    try:
+        compile_pattern(pattern)
+    except PatternError as exc:
+        raise ConditionError(f"{key}: bad regular expression: {exc}", path) from None
+    return pattern
+
+
+def _matches_extras(
+    node: Mapping[str, Any], path: str
+) -> tuple[str | None, tuple[int, int] | None]:
+    """Check a matches leaf's pattern, `except` and `groups_differ`; return the last two."""
+    groups = group_count(_pattern(node, "value", path)) if "value" in node else None
+    exclude = _pattern(node, "except", path) if "except" in node else None
+    if "groups_differ" not in node:
+        return exclude, None
+    pair = node["groups_differ"]
+    if (
+        not isinstance(pair, list)
+        or len(pair) != 2
+        or not all(isinstance(g, int) and not isinstance(g, bool) for g in pair)
+        or pair[0] == pair[1]
+    ):
+        raise ConditionError("'groups_differ' needs two different group numbers: [1, 2]", path)
+    if groups is None or not all(1 <= g <= groups for g in pair):
+        raise ConditionError(
+            f"'groups_differ' names group {max(pair)}, but the pattern has {groups or 0}", path
+        )
+    return exclude, (pair[0], pair[1])
 
 
 def _parse_each(node: Mapping[str, Any], path: str, bound: frozenset[str]) -> Each:

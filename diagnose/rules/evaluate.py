@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +20,11 @@ from diagnose.model import (
 from diagnose.rules.conditions import UNKNOWN, VAR_RX, Bound, show, substitute
 from diagnose.rules.load import TEMPLATE_RX, Rule
 from diagnose.rules.wording import drop_zero_clauses, prose
+
+# Rules are judged after the probes' deadline, within the second beyond --timeout that rendering
+# and writing share; with RE2 a rule takes microseconds, so this is a bound, not a schedule.
+JUDGE_BUDGET_S = 0.5
+NOT_JUDGED = "not judged:"
 
 
 @dataclass(frozen=True)
@@ -212,10 +218,14 @@ def rank(fired: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple
 
 
 def overall_status(
-    findings: Iterable[Finding], factset: FactSet, quiet: Sequence[str] = ()
+    findings: Iterable[Finding],
+    factset: FactSet,
+    quiet: Sequence[str] = (),
+    inconclusive: Iterable[Inconclusive] = (),
 ) -> Status:
     """Return critical/warning from the findings; else ok only when something was checked and
-    passed: unknown when a probe failed unexplained, a probe checked nothing, or no rule judged."""
+    passed: unknown when a probe failed unexplained, a probe checked nothing, no rule judged, or
+    rules were left unjudged at the deadline."""
     findings = list(findings)
     severities = {f.severity for f in findings} | {e.severity for f in findings for e in f.explains}
     if Severity.CRITICAL in severities:
@@ -224,18 +234,34 @@ def overall_status(
         return Status.WARNING
     if any(p.status is not ProbeStatus.OK for p in factset.probes):
         return Status.UNKNOWN
+    if any(i.reason.startswith(NOT_JUDGED) for i in inconclusive):
+        return Status.UNKNOWN
     if blind_spots(factset.facts, len(findings) + len(quiet)):
         return Status.UNKNOWN
     return Status.OK
 
 
 def evaluate(
-    rules: Iterable[Rule], factset: FactSet, providers: Mapping[str, str]
+    rules: Iterable[Rule],
+    factset: FactSet,
+    providers: Mapping[str, str],
+    budget: float = JUDGE_BUDGET_S,
 ) -> tuple[tuple[Finding, ...], tuple[Inconclusive, ...], tuple[str, ...], list[Verdict]]:
-    """Judge every rule and rank what fired; return findings, inconclusive, quiet ids, verdicts."""
+    """Judge every rule and rank what fired; return findings, inconclusive, quiet ids, verdicts.
+
+    Judging has its own deadline: the rules left when `budget` seconds have passed are
+    inconclusive ("not judged: ..."), and the status cannot be ok.
+    """
     get = fact_getter(factset, providers)
     rules = list(rules)
-    verdicts = [judge(r, factset, providers) for r in rules]
+    deadline = time.monotonic() + budget
+    verdicts = []
+    for r in rules:
+        if time.monotonic() > deadline:
+            why = f"{NOT_JUDGED} rule evaluation passed its {budget:g} s deadline"
+            verdicts.append(Verdict(r, "inconclusive", reason=why))
+        else:
+            verdicts.append(judge(r, factset, providers))
     fired = [to_finding(v, get) for v in verdicts if v.state == "fire"]
     advisory = {r.family: why for r in rules if isinstance(why := get(f"{r.family}.advisory"), str)}
     fired = [

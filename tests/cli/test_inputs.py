@@ -82,8 +82,10 @@ def _says_why(code: int, doc: dict | None, err: str) -> None:
 def _no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run where no diagnose.toml is, with no webhook secret in the environment."""
     monkeypatch.chdir(tmp_path)
+    # The per-test incident log and endpoint checks (tests/conftest.py) stay: they isolate.
+    keep = {"DIAGNOSE_INCIDENT_DB", "DIAGNOSE_OWN_CHECKS"}
     for name in list(os.environ):
-        if name.startswith("DODO_PAYMENTS") or name.startswith("DIAGNOSE_"):
+        if name.startswith(("DODO_PAYMENTS", "DIAGNOSE_")) and name not in keep:
             monkeypatch.delenv(name)
 
 

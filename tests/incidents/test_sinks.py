@@ -183,6 +183,7 @@ def test_pagerduty_note(facts: Path, env: dict[str, str]) -> None:
 
 
 def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
+    api_url_placeholder = "http://api.invalid"
     replies = [json_reply(429, {"error": "slow down"}, {"Retry-After": "1"}),
                json_reply(503, {"error": "busy"}), (204, {}, b"")]  # fmt: skip
 
@@ -196,11 +197,12 @@ def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
         assert body["markdown"].startswith("## ")
         return replies.pop(0)
 
+    env = {**env, "HOOK_TOKEN": "abc"}  # the token comes from the environment, never the log
+    target = f"webhook:{api_url_placeholder}/hooks/diagnose?token=${{HOOK_TOKEN}}"
     with serve(hook) as api:
+        target = target.replace(api_url_placeholder, api.url)
         started = time.monotonic()
-        done = run(
-            ["replay", str(facts), "--attach", f"webhook:{api.url}/hooks/diagnose?token=abc"], env
-        )
+        done = run(["replay", str(facts), "--attach", target], env)
         elapsed = time.monotonic() - started
     assert done.code == 2, done.stderr
     assert "attached to webhook:" in done.stderr
@@ -208,7 +210,7 @@ def test_webhook_json_and_retry_after(facts: Path, env: dict[str, str]) -> None:
     assert elapsed >= 1.0, "Retry-After: 1 must be honoured"
     for canary in CANARY_STRINGS:
         assert canary not in api.raw().decode()
-    deliveries = _show(env, f"webhook:{api.url}/hooks/diagnose?token=abc")["attachments"][0]
+    deliveries = _show(env, target)["attachments"][0]
     assert deliveries["deliveries"][0]["attempts"] == 3
 
 
@@ -217,7 +219,8 @@ def test_failed_send_is_kept_unsent_then_retry_sends_it(facts: Path, env: dict[s
 
     def flaky(seen: Seen) -> Reply:
         if not state["up"]:
-            return json_reply(502, {"error": "bad gateway"})
+            # 503 refuses the request: known not to have arrived (a 502 may have: its own test)
+            return json_reply(503, {"error": "service unavailable"})
         return json_reply(200, {"ok": True})
 
     with serve(flaky) as api:
@@ -227,7 +230,7 @@ def test_failed_send_is_kept_unsent_then_retry_sends_it(facts: Path, env: dict[s
         assert json.loads(failed.stdout)["status"] == "critical"
         lines = [line for line in failed.stderr.splitlines() if "unsent" in line]
         assert len(lines) == 1, failed.stderr
-        assert "HTTP 502" in lines[0] and "after 4 attempts" in lines[0]
+        assert "HTTP 503" in lines[0] and "after 4 attempts" in lines[0]
         assert "diagnose incident retry" in lines[0]
         assert len(api.seen) == 4
         listed = json.loads(run(["incident", "list", "--format", "json"], env).stdout)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diagnose.safefiles import MAX_PROJECT_FILE, regular_file_problem
+
 RUNBOOK_NODE_MAJOR = 20  # runbook, "Issue: Build Failure": "Check Node.js version (should be 20)"
 # Node's LTS code names, for .nvmrc files that say lts/iron.
 LTS_NAMES = {"hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
@@ -112,6 +114,15 @@ def allows_major(spec: str, major: int) -> bool | None:
 
 
 def _read_text(path: Path, settings: ProjectSettings) -> str | None:
+    if not path.exists():
+        return None
+    if problem := regular_file_problem(path):
+        # A planted FIFO or a link to /dev/zero would never end: said, not read.
+        settings.problems.append(f"{path.name}: {problem}")
+        return None
+    if path.stat().st_size > MAX_PROJECT_FILE:
+        settings.problems.append(f"{path.name}: larger than {MAX_PROJECT_FILE >> 20} MiB, not read")
+        return None
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from diagnose.safefiles import read_project_text
+
 DEPLOY_RX = re.compile(r"convex\s+deploy\b[^\n'\"&|;]*")
 PROD_RX = re.compile(r"convex\s+deploy\b[^\n&|;]*?\s--prod\b")
 LIMITER_RX = re.compile(r"@convex-dev/rate-limiter|\bRateLimiter\b|\brateLimit(?:er)?\b")
@@ -14,12 +16,8 @@ MAX_FILE = 1024 * 1024
 
 
 def _read(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_FILE:
-            return ""
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    # Never blocks: a workflow planted as a FIFO (or a link to /dev/zero) is skipped, not read.
+    return read_project_text(path, MAX_FILE) or ""
 
 
 def _candidates(root: Path) -> list[Path]:

@@ -13,6 +13,7 @@ from diagnose.families.env.dotenv import Entry, parse_dotenv
 from diagnose.families.env.formats import Visibility
 from diagnose.families.env.scan import BUILD_TIME_ONLY, Required, Scope, build_time, required_names
 from diagnose.families.env.values import shape
+from diagnose.safefiles import read_project_text
 
 # What Vite reads for `vite build` (mode production), lowest priority first.
 VITE_PRODUCTION_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
@@ -55,9 +56,12 @@ def workflow_sources(project: Path) -> list[Source]:
     if not folder.is_dir():
         return out
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        text = read_project_text(path)  # a planted FIFO or /dev/zero link is skipped, not read
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            doc = yaml.safe_load(text) if text is not None else None
+        except yaml.YAMLError:
+            continue
+        if text is None:
             continue
         names: set[str] = set()
         _env_names(doc, names)

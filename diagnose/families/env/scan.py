@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from diagnose.families.env.dotenv import parse_dotenv
+from diagnose.safefiles import read_project_text
 
 CODE_SUFFIXES = {".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte"}
 SKIP_DIRS = {"node_modules", "_generated", "dist", "build", ".git"}
@@ -162,8 +163,7 @@ def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[s
     # process.env in src/ is unusual under Vite but appears in SSR code and config.
     for name in ("vite.config.ts", "vite.config.js", "vite.config.mts"):
         path = project / name
-        if path.is_file():
-            _scan_file = path.read_text(encoding="utf-8", errors="replace")
+        if (_scan_file := read_project_text(path)) is not None:
             for lineno, line in enumerate(_scan_file.splitlines(), 1):
                 for m in PROCESS_ENV_RX.finditer(line):
                     n = m.group("a") or m.group("b")
@@ -182,8 +182,8 @@ def required_names(project: Path, extra: dict[str, str] | None = None) -> dict[s
             scope = Scope.BUILD if block == "client" else Scope.ANY
             out.setdefault(key, Required(key, scope)).used_at.append(f"{rel}:{at}")
     example = project / ".env.example"
-    if example.is_file():
-        entries, _ = parse_dotenv(example.read_text(encoding="utf-8", errors="replace"))
+    if (example_text := read_project_text(example)) is not None:
+        entries, _ = parse_dotenv(example_text)
         for entry in entries:
             build = entry.name.startswith("VITE_") or entry.name in BUILD_TIME_ONLY
             scope = Scope.BUILD if build else Scope.ANY

@@ -3,11 +3,11 @@ rate, paths, origin share, cache, spikes. The files are read by diagnose/readers
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from diagnose.families.latency.classify import CACHED, is_static
-from diagnose.families.latency.stats import human_ms, rounded, sparkline
+from diagnose.families.latency.stats import human_ms, rounded, spark_scale, sparkline
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,10 +28,17 @@ def bucket_seconds(span_s: float) -> int:
     return 3600
 
 
-def _labelled(kind: str, points: Sequence[float | None], start: Any, end: Any, peak: str) -> str:
+def _labelled(
+    kind: str, points: Sequence[float | None], start: Any, end: Any, fmt: Callable[[float], str]
+) -> str:
     # A window of a day or more needs the date to be read; a shorter one only the clock.
-    fmt = "%m-%d %H:%M" if (end - start).days >= 1 else "%H:%M"
-    return f"{start.strftime(fmt)} {sparkline(points)} {end.strftime(fmt)} ({kind}; {peak})"
+    clock = "%m-%d %H:%M" if (end - start).days >= 1 else "%H:%M"
+    scale = spark_scale(points, fmt)
+    return f"{start.strftime(clock)} {sparkline(points)} {end.strftime(clock)} ({kind}; {scale})"
+
+
+def _percent(rate: float) -> str:
+    return f"{rate:.1%}"
 
 
 def _window(df: pd.DataFrame, since: float | None, until: float | None) -> pd.DataFrame:
@@ -106,18 +113,16 @@ def analyse_requests(
     top = max((p for p in p95s if p is not None), default=None)
     top_at = next((s["t"][11:16] for s in series if s["p95_ms"] == top), "")
     facts["p95_sparkline"] = _labelled(
-        f"p95 per {unit}", p95s, start, end, f"max {human_ms(top)} at {top_at}"
-    )
-    facts["requests_sparkline"] = _labelled(
-        f"requests per {unit}", counts, start, end, f"max {max(counts):.0f}"
-    )
-    facts["errors_sparkline"] = _labelled(
-        f"error rate per {unit}",
-        rates,
+        f"p95 per {unit}, worst at {top_at}" if top_at else f"p95 per {unit}",
+        p95s,
         start,
         end,
-        f"max {max((r for r in rates if r is not None), default=0):.1%}",
+        human_ms,
     )
+    facts["requests_sparkline"] = _labelled(
+        f"requests per {unit}", counts, start, end, lambda n: f"{n:.0f}"
+    )
+    facts["errors_sparkline"] = _labelled(f"error rate per {unit}", rates, start, end, _percent)
     facts.update(_paths(df))
     facts.update(_origin(df))
     facts.update(_static(df))
@@ -225,9 +230,17 @@ def analyse_functions(
         for name, r in grouped.head(TOP).iterrows()
     ]
     slow = [f for f in functions if (f["p95_ms"] or 0) > budget_ms]
+    failing = grouped[grouped["errors"] > 0].sort_values("errors", ascending=False)
+    errors = int(df["error"].sum())
     return {
         "function_calls": len(df),
-        "function_errors": int(df["error"].sum()),
+        "function_errors": errors,
+        # A Convex log has no HTTP statuses: its failed executions are its error rate.
+        "function_error_rate": round(errors / len(df), 4),
+        "failing_functions": [
+            f"{name}: {int(r.errors)} of {int(r.calls)} failed"
+            for name, r in failing.head(TOP).iterrows()
+        ],
         "functions": functions,
         "slowest_function": functions[0]["function"],
         "slowest_function_type": functions[0]["type"],
@@ -242,5 +255,5 @@ FACT_NAMES = (
     "p95_sparkline requests_sparkline errors_sparkline worst_paths worst_path worst_path_p95_ms "
     "origin_requests origin_p95_ms origin_share static_requests static_hits static_hit_ratio "
     "static_uncached peak_rpm baseline_rpm spike_factor spike_at function_calls function_errors "
-    "functions slowest_function slowest_function_type slowest_function_p95_ms slow_functions"
+    "function_error_rate failing_functions functions slowest_function slowest_function_type slowest_function_p95_ms slow_functions"
 ).split()

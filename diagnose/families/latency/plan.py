@@ -58,7 +58,10 @@ def command_plan(
         "budget_source": str(common.config.path) if configured else "runbook",
         "ca_file": opts.ca_file,
     }
-    return Plan("latency", " ".join([*urls, *opts.logs]), PROBES, options)
+    # The log probe runs only for logs given: it warms pandas before the deadline, which a run
+    # that only samples URLs should not pay for.
+    probes = PROBES if opts.logs else tuple(p for p in PROBES if p != "latency_logs")
+    return Plan("latency", " ".join([*urls, *opts.logs]), probes, options)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from diagnose.families.latency.classify import is_cached, is_static, origin_ms, server_timing
-from diagnose.families.latency.stats import percentile, rounded, sparkline, summarize
+from diagnose.families.latency.stats import (
+    human_ms,
+    percentile,
+    rounded,
+    spark_scale,
+    sparkline,
+    summarize,
+)
 from diagnose.probe import Unfinished, run_bounded
 
 if TYPE_CHECKING:
@@ -360,7 +367,7 @@ def facts(
         "static_hits": hits,
         "static_hit_ratio": round(hits / len(static), 3) if static else None,
         "static_uncached": [f"{k} x{v}" for k, v in uncached.most_common(5)],
-        "sparkline": sparkline(series),
+        "sparkline": f"{sparkline(series)} ({spark_scale(series, human_ms)})",
         "rerun": rerun(plan, fit_s),
         "requests": [asdict(s) for s in samples[:MAX_RECORDS]],
     }

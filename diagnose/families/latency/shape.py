@@ -64,8 +64,9 @@ def log_lines(facts: Mapping[str, Any]) -> list[str]:
             key=lambda s: -(s.get("p95_ms") or 0),
         )[:TABLE_ROWS]
         if worst:
-            lines.append("worst minutes:   time  requests  errors      p95")
-            for s in sorted(worst, key=lambda s: s["t"]):
+            lines.append("worst minutes, worst p95 first:")
+            lines.append(f"  {'time':>16}  {'requests':>8}  {'errors':>6}  {'p95':>7}")
+            for s in worst:  # worst first: the minute to look at is the first row
                 lines.append(
                     f"  {s['t'][:16]:>16}  {s['requests']:>8}  {s['errors']:>6}  "
                     f"{human_ms(s.get('p95_ms')):>7}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 # Eight block heights; a sparkline is the shape of a series, not its numbers.
@@ -65,6 +65,15 @@ def sparkline(values: Sequence[float | None], width: int = SPARK_WIDTH) -> str:
         " " if v is None else BLOCKS[min(len(BLOCKS) - 1, int(v / top * (len(BLOCKS) - 1) + 0.5))]
         for v in points
     )
+
+
+def spark_scale(values: Sequence[float | None], fmt: Callable[[float], str]) -> str:
+    """Return what a sparkline's shape stands for: its min and max, and that bars start at 0."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "no values"
+    # Scaled from 0, not from the minimum: 43-84 ms draws as ▅▅▆▇█, not as a steep climb.
+    return f"min {fmt(min(known))}, max {fmt(max(known))}; bars from 0"
 
 
 def human_ms(value: float | None) -> str:

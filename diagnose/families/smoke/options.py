@@ -18,3 +18,10 @@ class SmokeOptions:
         config="service.convex_url",
         flag="--convex-url",
     )
+    allow_redirect: tuple[str, ...] = setting(
+        (),
+        "hosts a check may be redirected to off the target's site: followed and recorded"
+        " (redirect_allowed); any other host is recorded and not fetched",
+        config="smoke.allow_redirect",
+        flag="--allow-redirect",
+    )

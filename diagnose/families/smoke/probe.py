@@ -43,6 +43,8 @@ class SmokeProbe:
             )
         else:
             sink.put("smoke.health.checked", False)
+        # Absent (a caller that plans no smoke options): no host is allowed, the safe reading.
+        allow = tuple(ctx.options.get("allow_redirect") or ())
         cap = float(ctx.options["request_timeout"])
         verify: Any = ctx.options.get("ca_file") or True
         client = httpx.Client(verify=verify, headers={"user-agent": USER_AGENT})
@@ -51,7 +53,7 @@ class SmokeProbe:
             # Socket timeouts bound each read, not the whole answer: a peer that trickles a
             # byte a second never trips them. The whole request is bounded here instead.
             calls: dict[str, Callable[[], dict[str, Any]]] = {
-                c.name: partial(send, client, c, budget) for c in checks
+                c.name: partial(send, client, c, budget, allow) for c in checks
             }
             results = run_bounded(calls, budget + 0.05)
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 DODO_TIMEOUT_MS = 15_000  # DodoPayments gives up on a delivery after 15 s and retries it
 MAX_EXAMPLES = 5
 # What handlers (and the standardwebhooks / Dodo SDK errors) say when verification fails.
+# The delivery chart's bucket: a minute up to 3 hours, coarser beyond (at most ~150 bars).
+BUCKETS_S = ((3 * 3600, 60), (12 * 3600, 300), (48 * 3600, 1200), (14 * 86400, 3600))
 SIGNATURE_RX = re.compile(
     r"(?i)signature|WebhookVerificationError|verification failed|missing required headers"
     r"|timestamp too (?:old|new)|invalid signature headers"
@@ -82,6 +85,9 @@ FACTS = (
     "adapter_errors",
     "failures_only",
     "not_computed",
+    "series",
+    "bucket_s",
+    "failing_since",
 )
 # What a text log without `--success` cannot tell (the CLI hides every successful execution).
 NEEDS_SUCCESSES = (
@@ -97,6 +103,9 @@ NEEDS_SUCCESSES = (
     "duration_p95_ms",
     "duration_max_ms",
     "duplicate_events",
+    "series",
+    "bucket_s",
+    "failing_since",
 )
 
 
@@ -282,7 +291,9 @@ def summarise(
     worker = threading.Thread(target=_into, args=(events, failed, _events, execs), daemon=True)
     worker.start()
     out.update(_timing(execs, times, last, hi))
-    out.update(_errors(execs))
+    sig, broke, adapter = _failed(execs)
+    out.update(_errors(execs, sig, broke, adapter))
+    out.update(_series(execs.column("ts"), pc.or_(sig, broke), lo, hi))
     out.update(_durations(execs))
     worker.join()
     if failed:
@@ -523,16 +534,63 @@ def _timing(
     return out
 
 
-def _errors(execs: pa.Table) -> dict[str, Any]:
+def _failed(execs: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray, pa.ChunkedArray]:
+    """Which deliveries failed verification, which failed at all (execution or adapter), and
+    which the adapter answered 400."""
+    import pyarrow.compute as pc
+
+    text = execs.column("text")
+    sig = _search(text, SIGNATURE_RX)
+    adapter = pc.fill_null(pc.match_substring(text, ADAPTER_PREFIX), False)
+    # The adapter's 400s are failed deliveries though their executions succeeded.
+    failed = pc.or_(pc.fill_null(pc.equal(execs.column("status"), "failure"), False), adapter)
+    return sig, failed, adapter
+
+
+def _series(
+    ts: pa.ChunkedArray, rejected: pa.ChunkedArray, lo: float | None, hi: float
+) -> dict[str, Any]:
+    """Deliveries and failed ones per bucket (the chart's data), and since when all have failed.
+
+    A delivery the handler rejected (signature) failed for DodoPayments as much as one that
+    threw. The buckets run from the window's start (else the first delivery) to its end, so a
+    silence at the end shows as empty bars.
+    """
+    import numpy as np
+
+    times = ts.to_numpy()
+    bad = np.asarray(rejected.to_numpy(zero_copy_only=False), dtype=bool)
+    if not len(times):
+        return {"series": [], "bucket_s": None, "failing_since": None}
+    # Without --since the window has no start: the deliveries' own span is the chart's.
+    first, end = (lo, hi) if lo is not None else (float(times[0]), float(times[-1]))
+    span = max(end - first, 0.0)
+    size = next((b for limit, b in BUCKETS_S if span <= limit), None)
+    size = size or 86400 * math.ceil(span / 150 / 86400)
+    start = first // size * size
+    n = int((end - start) // size) + 1
+    index = np.clip(((times - start) // size).astype(np.int64), 0, n - 1)
+    total = np.bincount(index, minlength=n)
+    failed = np.bincount(index[bad], minlength=n)
+    series = [
+        {"t": _iso(start + i * size), "deliveries": int(total[i]), "failed": int(failed[i])}
+        for i in range(n)
+    ]
+    since = None
+    if bad[-1]:
+        ok = np.flatnonzero(~bad)
+        since = _iso(float(times[int(ok[-1]) + 1 if len(ok) else 0]))
+    return {"series": series, "bucket_s": size, "failing_since": since}
+
+
+def _errors(
+    execs: pa.Table, sig: pa.ChunkedArray, failed: pa.ChunkedArray, adapter: pa.ChunkedArray
+) -> dict[str, Any]:
     """Failures, handler errors (failures that are not signature failures), signature failures."""
     import pyarrow.compute as pc
 
     text = execs.column("text")
     n = execs.num_rows
-    sig = _search(text, SIGNATURE_RX)
-    adapter = pc.fill_null(pc.match_substring(text, ADAPTER_PREFIX), False)
-    # The adapter's 400s are failed deliveries though their executions succeeded.
-    failed = pc.or_(pc.fill_null(pc.equal(execs.column("status"), "failure"), False), adapter)
     handler = pc.and_(failed, pc.invert(sig))
     n_failed = _count(failed)
     n_handler = _count(handler)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from diagnose.families.latency.classify import is_cached, is_static, origin_ms, server_timing
-from diagnose.families.latency.stats import percentile, sparkline
+from diagnose.families.latency.shape import log_lines
+from diagnose.families.latency.stats import human_ms, percentile, spark_scale, sparkline
 from diagnose.readers.convex import jsonl_rows, stream_rows
 from diagnose.readers.requests import BadRecord, parse_combined, parse_logpush
 from diagnose.readers.times import epoch_seconds
@@ -28,6 +29,33 @@ def test_sparkline_scales_and_downsamples() -> None:
     line = sparkline([1.0] * 100 + [50.0] + [1.0] * 100)
     assert len(line) == 60 and "█" in line
     assert sparkline([1.0, None, 2.0]) == "▅ █"
+
+
+def test_sparkline_shares_a_zero_baseline_and_says_its_range() -> None:
+    """43-84 ms is not a steep climb: bars start at 0, and the label gives min and max."""
+    values = [43.0, 50.0, 61.0, 70.0, 84.0]
+    assert sparkline(values) == "▅▅▆▇█"
+    assert spark_scale(values, human_ms) == "min 43 ms, max 84 ms; bars from 0"
+    assert spark_scale([None, 2100.0], human_ms) == "min 2.1 s, max 2.1 s; bars from 0"
+    assert spark_scale([None], human_ms) == "no values"
+
+
+def test_worst_minutes_are_listed_worst_first() -> None:
+    """The table of minutes starts with the worst p95, not with the earliest of the worst."""
+    series = [
+        {"t": f"2026-11-27T10:{m:02d}:00Z", "requests": 10, "errors": 0, "p95_ms": p}
+        for m, p in enumerate([120.0, 900.0, 300.0, 2500.0, 80.0, 700.0, 650.0, 1200.0])
+    ]
+    facts = {"latency.logs.requests": 80, "latency.logs.series": series}
+    rows = [line for line in log_lines(facts) if line.startswith("  2026-")]
+    assert [r.split()[0][-5:] for r in rows] == [
+        "10:03",
+        "10:07",
+        "10:01",
+        "10:05",
+        "10:06",
+        "10:02",
+    ]
 
 
 def test_logpush_record() -> None:

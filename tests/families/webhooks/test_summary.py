@@ -113,6 +113,44 @@ def test_console_lines_join_their_execution_and_words_keep_unicode_boundaries(
     assert facts([log], NOW - timedelta(hours=1), match=r"^messages:")["deliveries"] == 1
 
 
+def test_deliveries_per_minute_and_since_when_every_one_failed(tmp_path: Path) -> None:
+    """The chart's series: every minute of the window, failed ones (signature too) counted."""
+    t0 = (NOW - timedelta(minutes=5)).timestamp() // 60 * 60
+    log = tmp_path / "stream.jsonl"
+    _stream(
+        log,
+        [
+            _exec(t0 + 5, "r1"),
+            _exec(t0 + 65, "r2", "failure", error_message="Uncaught Error: boom"),
+            _exec(t0 + 70, "r3"),
+            _exec(t0 + 130, "r4", "failure", error_message="Invalid signature"),
+            _exec(t0 + 250, "r5", "failure", error_message="Invalid signature"),
+        ],
+    )
+    got = facts([log], datetime.fromtimestamp(t0, UTC))
+    assert got["bucket_s"] == 60
+    counts = [(s["deliveries"], s["failed"]) for s in got["series"]]
+    assert counts == [(1, 0), (2, 1), (1, 1), (0, 0), (1, 1), (0, 0)]  # to the window's end
+    assert got["series"][0]["t"] == iso(datetime.fromtimestamp(t0, UTC))
+    # Failing since the first failure after the last delivery that went through.
+    assert got["failing_since"] == iso(datetime.fromtimestamp(t0 + 130, UTC))
+    healthy = tmp_path / "healthy.jsonl"
+    write_scenario(healthy, "healthy", NOW)
+    got = facts([healthy], NOW - timedelta(hours=1))
+    assert got["failing_since"] is None and len(got["series"]) == 61
+    assert sum(s["deliveries"] for s in got["series"]) == got["deliveries"]
+
+
+def test_series_without_a_window_spans_the_deliveries(tmp_path: Path) -> None:
+    """No --since: from the first delivery to the last, in buckets that keep it under ~150."""
+    log = tmp_path / "stream.jsonl"
+    t0 = (NOW - timedelta(days=3)).timestamp()
+    _stream(log, [_exec(t0, "r1"), _exec(t0 + 2.5 * 86400, "r2", "failure")])
+    got = facts([log], None)
+    assert got["bucket_s"] == 3600 and len(got["series"]) in (60, 61)
+    assert got["failing_since"] == iso(datetime.fromtimestamp(t0 + 2.5 * 86400, UTC))
+
+
 @pytest.mark.lab
 def test_webhooks_on_a_jsonl_log_never_imports_pandas(tmp_path: Path) -> None:
     """pandas costs ~0.45 s of start-up: the webhook summary is Arrow compute only."""
