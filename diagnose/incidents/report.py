@@ -23,7 +23,8 @@ from diagnose.incidents.timeline import (
 from diagnose.timeparse import parse_instant
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_QUANTITY = re.compile(r"(\d) (s|min|h|d)\b")  # "43 min" must not wrap between 43 and min
+# "43 min ago" must not wrap inside: not between 43 and min, nor before "ago".
+_QUANTITY = re.compile(r"\d (?:s|min|h|d)\b(?: ago\b)?")
 _GLUE = "\x00"
 
 
@@ -91,7 +92,7 @@ def entries(view: IncidentView) -> list[Entry]:
 
 def _wrap(text: str, width: int, indent: str, hang: str) -> list[str]:
     lines = textwrap.wrap(
-        _QUANTITY.sub(rf"\1{_GLUE}\2", text),
+        _QUANTITY.sub(lambda m: m.group(0).replace(" ", _GLUE), text),
         width=max(width, 40),
         initial_indent=indent,
         subsequent_indent=hang,

@@ -74,7 +74,9 @@ def _on_a_terminal(*args: str) -> tuple[int, str, str]:
 
 @pytest.mark.lab
 def test_progress_on_a_terminal_counts_requests_and_leaves_no_trace(slow_site: str) -> None:
-    code, out, err = _on_a_terminal("latency", slow_site, "-n", "8", "--warmup", "0")
+    code, out, err = _on_a_terminal(
+        "latency", slow_site, "-n", "8", "--warmup", "0", "--concurrency", "1"
+    )
     assert code in (0, 1), err
     assert "running latency_sample (" in err and " of 8 requests)" in err, repr(err)
     # The line is erased before the run ends: the terminal is left clean.
@@ -85,10 +87,12 @@ def test_progress_on_a_terminal_counts_requests_and_leaves_no_trace(slow_site: s
 @pytest.mark.lab
 def test_progress_never_in_json_or_through_a_pipe(slow_site: str) -> None:
     code, out, err = _on_a_terminal(
-        "latency", slow_site, "-n", "8", "--warmup", "0", "--format", "json"
+        "latency", slow_site, "-n", "8", "--warmup", "0", "--concurrency", "1", "--format", "json"
     )
     assert code in (0, 1) and out.lstrip().startswith("{") and "\x1b" not in out
-    piped = run_cli("latency", slow_site, "-n", "8", "--warmup", "0", env={"CI": ""})
+    piped = run_cli(
+        "latency", slow_site, "-n", "8", "--warmup", "0", "--concurrency", "1", env={"CI": ""}
+    )
     assert "running" not in piped.stderr and "\x1b" not in piped.stderr + piped.stdout
 
 
