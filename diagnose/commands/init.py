@@ -77,6 +77,8 @@ def _toml(value: Any) -> str:
     """Return a default as TOML (whole floats as integers: 10, not 10.0)."""
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -117,8 +119,9 @@ def render(found: Detected, project: str | None) -> str:
             "# Convex logs: timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl",
             '# logs = ["convex.jsonl"]',
             '# captures = ["deliveries.har"]',
+            "# Where the webhook secret is, in order: the first variable set is used.",
             f"secret_env = {d['webhooks.secret_env']}",
-            '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_KEY_PREVIOUS"   # after a rotation',
+            '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_SECRET_PREVIOUS"   # after a rotation',
             "",
             "[latency]",
             '# urls = ["https://dashtray.com/"]',

@@ -88,6 +88,7 @@ FACTS = (
     "series",
     "bucket_s",
     "failing_since",
+    "secret_env",
 )
 # What a text log without `--success` cannot tell (the CLI hides every successful execution).
 NEEDS_SUCCESSES = (
@@ -131,6 +132,8 @@ class WebhookLogsProbe:
         put("window_since", iso(since) if since else None)
         put("window_until", iso(until))
         put("function_match", pattern)
+        # The variable the secret is read from, for remediations (checklist runs pass none).
+        put("secret_env", ctx.options.get("secret_env"))
         put("timeout_ms", DODO_TIMEOUT_MS)
         lo, hi = since.timestamp() if since else None, until.timestamp()
         parsed = [
