@@ -121,7 +121,14 @@ class WebhookCapturesProbe:
             # The tolerance is judged at the moment the delivery was received, when known.
             at = d.received_at if d.received_at is not None else ctx.now.timestamp()
             verdict = diagnose(
-                secret, d.headers, d.body, at, previous=previous, other=other, tolerance_s=tolerance
+                secret,
+                d.headers,
+                d.body,
+                at,
+                previous=previous,
+                other=other,
+                tolerance_s=tolerance,
+                clock_known=d.received_at is not None,
             )
             reasons[verdict.reason.value] += 1
             if verdict.reason is Reason.TIMESTAMP_SKEW and verdict.skew_s is not None:

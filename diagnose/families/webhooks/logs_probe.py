@@ -31,7 +31,9 @@ SIGNATURE_RX = re.compile(
 ADAPTER_PREFIX = "Dodo Payments Webhook Error:"
 ADAPTER_RX = re.compile(r"(Dodo Payments Webhook Error:[^\n]*)")
 TIMESTAMP_RX = re.compile(r"(?i)timestamp too (?:old|new)")
-HEADERS_RX = re.compile(r"(?i)missing required headers|missing webhook-")
+# A header that is absent, or there but unreadable: standardwebhooks throws "Invalid Signature
+# Headers" when webhook-timestamp is not a number (vendor/standardwebhook.ts verifyTimestamp).
+HEADERS_RX = re.compile(r"(?i)missing required headers|missing webhook-|invalid signature headers")
 EVENT_ID_RX = re.compile(r"\b(msg_[A-Za-z0-9]{4,}|evt_[A-Za-z0-9]{4,})\b")
 EVENT_TYPE_RX = re.compile(
     r"\b((?:payment|refund|dispute|subscription|license_key|credit|payout|abandoned_checkout"
