@@ -234,7 +234,7 @@ def write_har(path: Path, rows: list[dict[str, Any]]) -> None:
     har = {
         "log": {
             "version": "1.2",
-            "creator": {"name": "mitmproxy", "version": "10.1.5"},
+            "creator": {"name": "corpus/webhooks/make_heldout.py", "version": "1"},  # no proxy made it
             "entries": entries,
         }
     }
@@ -319,7 +319,7 @@ def main() -> None:
     write_jsonl(f / "deliveries.jsonl", signed(subs, SECRET, 200, NOW))
     f = case(
         "heldout-captures-license-keys-har",
-        f"payloads {SCHEMA}; signed with standardwebhooks@1.1.1; exported as HAR 1.2",
+        f"payloads {SCHEMA}; signed with standardwebhooks@1.1.1; written as HAR 1.2 (the format a browser or proxy exports)",
         "healthy",
         "License-key and payment events in a HAR export, all verifying: nothing is wrong.",
         ["webhooks", "--capture", "{case}/deliveries.har", *now],

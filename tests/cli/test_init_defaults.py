@@ -25,5 +25,7 @@ def test_init_writes_the_options_defaults(tmp_path: Path) -> None:
     assert config["latency"]["concurrency"] == _default(LatencyOptions, "latency.concurrency")
     assert config["budgets"]["p95_ms"] == _default(Budgets, "budgets.p95_ms")
     assert config["budgets"]["error_rate"] == _default(Budgets, "budgets.error_rate")
-    assert tuple(config["webhooks"]["secret_env"]) == _default(WebhooksOptions, "webhooks.secret_env")
+    assert tuple(config["webhooks"]["secret_env"]) == _default(
+        WebhooksOptions, "webhooks.secret_env"
+    )
     assert config["project"]["dir"] == "."

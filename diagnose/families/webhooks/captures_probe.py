@@ -157,7 +157,9 @@ class WebhookCapturesProbe:
         ids = Counter(d.webhook_id for d in inside if d.webhook_id)
         put("duplicate_ids", sum(1 for c in ids.values() if c > 1))
         put("by_type", dict(Counter(t for d in inside if (t := d.event_type()))))
-        where = secret_source(secret is not None, ctx.options["secret_env"], ctx.options["secret_envs"])
+        where = secret_source(
+            secret is not None, ctx.options["secret_env"], ctx.options["secret_envs"]
+        )
         sink.put(
             fact_name(self.name), checked(len(deliveries), len(bad), len(inside), where).to_json()
         )
