@@ -24,8 +24,10 @@ hold for the load they were measured at.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -61,6 +63,7 @@ PEAK = (
 
 
 CACHE = tempfile.mkdtemp(prefix="bench-logs-cache-")  # this run's own rules cache
+atexit.register(shutil.rmtree, CACHE, True)
 ENV = {**os.environ, "XDG_CACHE_HOME": CACHE}
 
 
