@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -258,10 +259,19 @@ def judged(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "right": row["expect"] in verdict, "quiet": verdict == HEALTHY, "said": said}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (diagnose, the case's server) and its finished children (the
+    other tools and what they start): a figure the machine's load does not inflate as it does
+    wall time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def table(rows: list[dict[str, Any]], tools: list[str]) -> None:
     """Print the figures per tool."""
     print(f"{'tool':<9} {'cases':>5} {'top-1':>7} {'healthy quiet':>14} {'false ok':>9} "
-          f"{'median':>8} {'max':>8} {'total':>8}")  # fmt: skip
+          f"{'median':>8} {'max':>8} {'total':>8} {'cpu median':>11}")  # fmt: skip
     for tool in tools:
         mine = [r for r in rows if r["tool"] == tool]
         if not mine:
@@ -269,10 +279,13 @@ def table(rows: list[dict[str, Any]], tools: list[str]) -> None:
         healthy = [r for r in mine if r["expect"] == "healthy"]
         false_ok = sum(1 for r in mine if r["expect"] != "healthy" and r["quiet"])
         seconds = [r["seconds"] for r in mine]
+        cpu = [r["cpu"] for r in mine if "cpu" in r]
+        cpu_median = f"{statistics.median(cpu):>10.2f}s" if cpu else f"{'-':>11}"
         print(
             f"{tool:<9} {len(mine):>5} {sum(r['right'] for r in mine) / len(mine):>7.1%} "
             f"{sum(r['right'] for r in healthy):>6}/{len(healthy):<7} {false_ok:>9} "
-            f"{statistics.median(seconds):>7.2f}s {max(seconds):>7.1f}s {sum(seconds):>7.1f}s"
+            f"{statistics.median(seconds):>7.2f}s {max(seconds):>7.1f}s {sum(seconds):>7.1f}s "
+            f"{cpu_median}"
         )
 
 
@@ -314,12 +327,12 @@ def main(argv: list[str] | None = None) -> int:
             for tool in tools:
                 if tool == "testssl" and case.name not in testssl_cases:
                     continue
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), _cpu()
                 raw = TOOLS[tool][0](case, values)
-                seconds = time.perf_counter() - t0
+                seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
                 row = judged(
                     {"case": case.name, "tool": tool, "expect": case.expect, "raw": raw,
-                     "seconds": round(seconds, 3)}
+                     "seconds": round(seconds, 3), "cpu": round(cpu, 3)}
                 )  # fmt: skip
                 rows.append(row)
                 if args.verbose and not row["right"]:
