@@ -133,7 +133,8 @@ def run_sslyze(case: Any, values: dict[str, str]) -> dict[str, Any]:
     host, port = case.args[1], values["addr"].rsplit(":", 1)[1]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sslyze.json"
-        argv = [str(SSLYZE), "--certinfo", "--certinfo_ca_file", str(case.folder / "trust.pem")]
+        trust = str(Path(values["case"]) / "trust.pem")  # a dated case is made afresh elsewhere
+        argv = [str(SSLYZE), "--certinfo", "--certinfo_ca_file", trust]
         argv += ["--json_out", str(out), "--quiet", f"{host}:{port}{{127.0.0.1}}"]
         try:
             subprocess.run(argv, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
@@ -186,7 +187,8 @@ def run_testssl(case: Any, values: dict[str, str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "testssl.json"
         argv = [exe, *TESTSSL_FLAGS, "-S", "--ip", "127.0.0.1"]
-        argv += ["--add-ca", str(case.folder / "trust.pem"), "--jsonfile", str(out)]
+        trust = str(Path(values["case"]) / "trust.pem")
+        argv += ["--add-ca", trust, "--jsonfile", str(out)]
         try:
             subprocess.run(
                 [*argv, f"https://{host}:{port}"],
