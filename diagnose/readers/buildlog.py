@@ -41,6 +41,10 @@ TIME_PREFIXES = (
 BARE_TIME_RX = re.compile(r"^`?\d\d:\d\d:\d\d\.\d{3}\s*$")
 TABLE_ROW_RX = re.compile(r"^-- \| --\s*$")  # the header row of a dashboard copied as a table
 CONSOLE_NUMBER_RX = re.compile(r"^\d+ \| ")  # CodeBuild's console numbers each line
+# Markdown an issue put around pasted lines: a whole line in `code`, bold ** opened on one line
+# and closed on another. Never part of what a tool printed at a line's edge.
+MARKDOWN_CODE_RX = re.compile(r"^`([^`]+)`$")
+MARKDOWN_BOLD_RX = re.compile(r"^\*\*(?=\S)|(?<=\S)\*\*$")
 # Framing stripped only when most lines carry it: a lone "> " or "0.5 " is content.
 MAJORITY_PREFIXES = (
     ("quote", re.compile(r"^> ?")),
@@ -146,6 +150,7 @@ def unwrap(raw_lines: Sequence[str]) -> tuple[list[str], list[str | None]]:
     kinds: list[str | None] = []
     out: list[str] = []
     for ln in lines:
+        ln = MARKDOWN_BOLD_RX.sub("", MARKDOWN_CODE_RX.sub(r"\1", ln))
         if BARE_TIME_RX.match(ln) or TABLE_ROW_RX.match(ln):
             out.append("")
             kinds.append("dashboard")

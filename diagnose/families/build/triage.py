@@ -64,9 +64,8 @@ NOISE_RX = re.compile(
 # A JavaScript exception header ("TypeError [ERR_INVALID_URL]: ...") is a cause even when a
 # progress line was printed on the same line before it; so is a frame of V8's fatal
 # out-of-memory trace, the only evidence left when a paste starts below its FATAL ERROR header.
-EXCEPTION_RX = re.compile(
-    r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*Error\b(?: \[\w+\])?: |FatalProcessOutOfMemory|ReportOOMFailure"
-)
+EXCEPTION_HEADER_RX = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*Error\b(?: \[\w+\])?: ")
+EXCEPTION_RX = re.compile(f"{EXCEPTION_HEADER_RX.pattern}|FatalProcessOutOfMemory|ReportOOMFailure")
 # Wrappers that print the failed command's output after their own line ("Error: Command failed:
 # npx wrangler ..." and its stdout, vite's "x Build failed in 31ms" before the error, BuildKit's
 # "=> ERROR [stage 2/5] RUN ..." before the step's captured output).
@@ -202,6 +201,14 @@ def _resolve_header(lines: list[LogLine], index: int) -> tuple[int, str]:
     return index, _clip(f"{header} {detail}" if detail else header)
 
 
+def _drop_progress(text: str) -> str:
+    """Quote an exception from its header when a progress line was printed before it on its line."""
+    m = EXCEPTION_HEADER_RX.search(text)
+    if m and m.start() > 0 and NOISE_RX.search(text[: m.start()]):
+        return text[m.start() :]
+    return text
+
+
 def first_error(log: BuildLog) -> FirstError | None:
     """Return the first causal error of a failed log, or None (healthy, or only the tail pasted)."""
     if not failed(log):
@@ -211,6 +218,7 @@ def first_error(log: BuildLog) -> FirstError | None:
     if index is None:
         return None
     index, text = _resolve_header(lines, index)
+    text = _drop_progress(text)
     chosen = lines[index]
     by_number = {ln.number: ln for ln in log.lines}
     numbers = range(chosen.number - CONTEXT_BEFORE, chosen.number + CONTEXT_AFTER + 1)

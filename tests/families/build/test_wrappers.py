@@ -225,3 +225,22 @@ def test_a_bundler_asset_table_is_build_output() -> None:
         str(CORPUS / "healthy-netlify-vite-assets-ome-ngff-validator-8" / "build.log")
     )
     assert (code, report["status"]) == (0, "ok")
+
+
+@pytest.mark.parametrize(
+    ("case", "starts"),
+    [
+        # A line pasted in `code` and Netlify lines wrapped in **bold**: the Markdown goes.
+        ("vercel-static-build-no-out-dir-devfind-155", "Error: No Output Directory"),
+        ("netlify-bold-exit-127-gatsby-16570", "Error running command"),
+    ],
+)
+def test_markdown_around_pasted_lines_is_not_quoted(case: str, starts: str) -> None:
+    log = parse_log(corpus_log(case))
+    assert log.lines[0].text.startswith(starts)
+
+
+def test_an_exception_is_quoted_from_its_header_not_the_progress_before_it() -> None:
+    # "info  - Collecting page data ..TypeError [ERR_INVALID_URL]: Invalid URL"
+    found = first_error(parse_log(corpus_log("next-auth-invalid-url-empty-dub-99")))
+    assert found is not None and found.text.startswith("TypeError [ERR_INVALID_URL]")
