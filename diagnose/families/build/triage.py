@@ -57,7 +57,10 @@ NOISE_RX = re.compile(
     r"|^\s+at \S|^\s*\d+: 0x[0-9a-f]+ |^\s+\d+ \| |^\s*> \d+ \||^\s*\|\s+\^"
     r"|\b(?:0|no|none|zero|without) errors?\b|\berrors?: 0\b|\b0 fail(?:ed|ures?)\b"
     r"|\bcache\b.*\b(?:not found|not available|failed)\b|failed to fetch cache"
-    r"|\bfailed compatibility check\b|error-ex@|Need to disable some ESLint rules"
+    r"|\bfailed compatibility check\b|Need to disable some ESLint rules"
+    # A package in an install's list (pnpm "+ error-ex 1.3.2", yarn "├─ is-error@2.0.1"): its
+    # name may hold "error", it is never one.
+    r"|^\s*(?:[+-]|[├└]─)\s*(?:@[\w.-]+/)?[\w.-]+(?:@| )\^?\d+\.\d+"
     r"|^\s*(?:Compiling|Creating|Collecting|Generating|Linting|Checking|Downloading|Progress)\b"
     r"|^(?:node:internal/|file:///|/)\S+:\d+$"  # Node's "where it threw" line above a code frame
 )

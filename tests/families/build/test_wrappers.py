@@ -244,3 +244,27 @@ def test_an_exception_is_quoted_from_its_header_not_the_progress_before_it() -> 
     # "info  - Collecting page data ..TypeError [ERR_INVALID_URL]: Invalid URL"
     found = first_error(parse_log(corpus_log("next-auth-invalid-url-empty-dub-99")))
     assert found is not None and found.text.startswith("TypeError [ERR_INVALID_URL]")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "+ error-ex 1.3.2",
+        "├─ error-ex@1.3.2",
+        "└─ @types/is-error@2.0.1",
+        "- eslint-plugin-error 1.0.0",
+    ],
+)
+def test_a_package_named_error_in_an_install_list_is_noise(line: str) -> None:
+    from diagnose.families.build.triage import ln_is_noise
+
+    assert ln_is_noise(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["error TS2307: Cannot find module 'x'", "npm error code ERESOLVE"]
+)
+def test_error_lines_are_not_package_lists(line: str) -> None:
+    from diagnose.families.build.triage import ln_is_noise
+
+    assert not ln_is_noise(line)
