@@ -84,6 +84,7 @@ def settings_by_key() -> dict[str, Any]:
 
 # Environment variables whose values are always masked, set or not in the config.
 DEFAULT_SECRET_ENV = (
+    "DODO_PAYMENTS_WEBHOOK_SECRET",
     "DODO_PAYMENTS_WEBHOOK_KEY",
     "DODO_PAYMENTS_API_KEY",
     "CONVEX_DEPLOY_KEY",

@@ -124,3 +124,14 @@ def read_targets(path: str) -> list[str]:
     if not names:
         raise BadInput(f"--targets {path}: no domain in it (one per line)")
     return names
+
+
+MAX_PEM_BYTES = 16 << 20  # the system bundle is about 200 KB
+
+
+def check_pem(path: str, what: str = "--ca-file") -> None:
+    """Raise BadInput unless a CA file is a regular file (a FIFO or /dev/zero would hang the TLS
+    library's own read) holding at least one PEM certificate."""
+    text = read_input(path, what, MAX_PEM_BYTES)  # a regular file, bounded
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise BadInput(f"{what} {path}: no PEM certificate in it (BEGIN CERTIFICATE)")

@@ -17,20 +17,22 @@ from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE))
 
-from diagnose.lab.tls_server import serve_chain  # noqa: E402
+import harness  # noqa: E402  (corpus/ssl/harness.py: the same server as the accuracy run)
 
 
 def record(folder: Path) -> str:
     """Serve the case, run s_client against it, write s_client.txt; return its verify line."""
     data = tomllib.loads((folder / "case.toml").read_text(encoding="utf-8"))
     host = data["args"][1]
-    case = SimpleNamespace(folder=folder)
-    with serve_chain(case.folder / "chain.pem", case.folder / "key.pem") as port:
+    case = SimpleNamespace(folder=folder, data=data)
+    with harness.prepare(case) as values:  # a dated trustme case is made afresh: its folder
+        port = values["addr"].rsplit(":", 1)[1]
         argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", host]
         argv += ["-verify_return_error", "-verify_hostname", host, "-CAfile", "trust.pem"]
         done = subprocess.run(
-            argv, cwd=folder, input=b"", capture_output=True, timeout=30, check=False
+            argv, cwd=values["case"], input=b"", capture_output=True, timeout=30, check=False
         )
     shown = " ".join(a if a != f"127.0.0.1:{port}" else "127.0.0.1:PORT" for a in argv)
     text = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")

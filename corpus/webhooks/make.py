@@ -285,7 +285,7 @@ def case(
     ]
     if secret:
         toml.append(
-            f"secret = {json.dumps(secret)}  # exported as DODO_PAYMENTS_WEBHOOK_KEY by harness.py"
+            f"secret = {json.dumps(secret)}  # exported as DODO_PAYMENTS_WEBHOOK_SECRET by harness.py"
         )
     (folder / "case.toml").write_text("\n".join(toml) + "\n", encoding="utf-8")
     return folder

@@ -30,6 +30,8 @@ class Detected:
     pages_project: str | None = None
     convex_site: str | None = None
     domain: str | None = None
+    secret_env: str | None = None  # the webhook secret's variable, as the project reads it
+    secret_used_at: str | None = None
 
 
 def detect(root: Path) -> Detected:
@@ -56,7 +58,19 @@ def detect(root: Path) -> Detected:
                 domain = m.group(1)
     if name:
         name = re.sub(r"[^a-z0-9-]", "-", name.split("/")[-1].lower()).strip("-") or None
-    return Detected(name, convex, domain)
+    return Detected(name, convex, domain, *_secret_env(root))
+
+
+def _secret_env(root: Path) -> tuple[str | None, str | None]:
+    """The one webhook-secret variable the project's Convex code reads, and where; else None."""
+    from diagnose.families.env.scan import required_names
+    from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV
+
+    found = required_names(root)
+    used = [n for n in DEFAULT_SECRET_ENV if n in found and found[n].used_at]
+    if len(used) == 1:
+        return used[0], found[used[0]].used_at[0]
+    return None, None
 
 
 def _defaults() -> dict[str, Any]:
@@ -77,6 +91,8 @@ def _toml(value: Any) -> str:
     """Return a default as TOML (whole floats as integers: 10, not 10.0)."""
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -117,8 +133,15 @@ def render(found: Detected, project: str | None) -> str:
             "# Convex logs: timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl",
             '# logs = ["convex.jsonl"]',
             '# captures = ["deliveries.har"]',
-            f"secret_env = {d['webhooks.secret_env']}",
-            '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_KEY_PREVIOUS"   # after a rotation',
+            *(
+                [f'secret_env = "{found.secret_env}"   # what {found.secret_used_at} reads']
+                if found.secret_env
+                else [
+                    "# Where the webhook secret is, in order: the first variable set is used.",
+                    f"secret_env = {d['webhooks.secret_env']}",
+                ]
+            ),
+            '# previous_secret_env = "DODO_PAYMENTS_WEBHOOK_SECRET_PREVIOUS"   # after a rotation',
             "",
             "[latency]",
             '# urls = ["https://dashtray.com/"]',
@@ -162,7 +185,7 @@ def run_init(project: str | None, output: str, force: bool) -> int:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    filled = [k for k, v in vars(found).items() if v]
+    filled = [k for k, v in vars(found).items() if v and k != "secret_used_at"]
     click.echo(f"wrote {target}" + (f" (detected: {', '.join(filled)})" if filled else ""))
     click.echo("next: edit it, then run: diagnose all")
     return 0

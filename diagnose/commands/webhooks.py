@@ -7,7 +7,6 @@ diagnosing options) and with `replay` to re-send one captured delivery.
 from __future__ import annotations
 
 import ipaddress
-import os
 import shlex
 import sys
 import time
@@ -78,8 +77,10 @@ def run_webhooks(since_text: str | None, until_text: str | None, params: dict[st
 @click.option("--until", "until_text", metavar="WHEN", help="End of the window [default: now].")
 @click.option(
     "--secret-env",
+    multiple=True,
     metavar="VAR",
-    help="Env var holding the webhook secret [default: DODO_PAYMENTS_WEBHOOK_KEY].",
+    help="Env var holding the webhook secret; repeat to look in several, the first set wins "
+    "[default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_SECRET, then DODO_PAYMENTS_WEBHOOK_KEY].",
 )
 @click.option(
     "--previous-secret-env",
@@ -158,19 +159,21 @@ def run_replay(
     to: str,
     send: bool,
     insecure: bool,
-    secret_env: str | None,
+    secret_env: tuple[str, ...],
     params: dict[str, Any],
 ) -> int:
     """Re-sign one captured delivery with a fresh timestamp; print it as curl, or send it."""
     from diagnose.families.webhooks.options import WebhooksOptions
-    from diagnose.families.webhooks.plan import env_name, readable
+    from diagnose.families.webhooks.plan import pick_secret, readable, secret_env_names
     from diagnose.families.webhooks.signature import SecretError, sign
     from diagnose.readers.captures import read_capture
 
     pre = make_common(params)
-    secret_env = resolve(WebhooksOptions, pre.config, {"secret_env": secret_env}).secret_env
-    env_name(secret_env, "--secret-env")
-    common = make_common(params, secret_env=[secret_env])
+    names = secret_env_names(
+        resolve(WebhooksOptions, pre.config, {"secret_env": secret_env}).secret_env
+    )
+    used_env, secret = pick_secret(names)
+    common = make_common(params, secret_env=names)
     to = check_url(to, "--to")
     parts = urlsplit(to)
     if parts.scheme == "http" and not _loopback(parts.hostname or "") and not insecure:
@@ -190,19 +193,17 @@ def run_replay(
         )
     msg_id = found.webhook_id or event_id
     if not send:
-        text = curl_script(found, msg_id, to, secret_env)
+        text = curl_script(found, msg_id, to, used_env)
         write_text(text, common.output, common.redactor())
         return 0
-    secret = os.environ.get(secret_env)
     if not secret:
-        raise BadInput(
-            f"${secret_env} is not set: export the webhook secret (whsec_...) to re-sign"
-        )
+        looked = " and ".join(f"${n}" for n in names)
+        raise BadInput(f"{looked} not set: export the webhook secret (whsec_...) to re-sign")
     ts = str(int(common.now.timestamp()))
     try:
         signature = sign(secret, msg_id, ts, found.body)
     except SecretError as exc:
-        raise BadInput(f"${secret_env}: not a webhook secret: {exc}") from None
+        raise BadInput(f"${used_env}: not a webhook secret: {exc}") from None
     headers = {
         "content-type": found.headers.get("content-type", "application/json"),
         "webhook-id": msg_id,
@@ -308,9 +309,10 @@ def _post_once(
 @click.option("--insecure", is_flag=True, help="Allow plain http to a host other than loopback.")
 @click.option(
     "--secret-env",
-    default=None,
+    multiple=True,
     metavar="VAR",
-    help="Env var holding the secret to sign with [default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_KEY].",
+    help="Env var holding the secret to sign with; repeat to look in several, the first set wins "
+    "[default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_SECRET, then DODO_PAYMENTS_WEBHOOK_KEY].",
 )
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
@@ -326,7 +328,7 @@ def replay(
     to: str,
     send: bool,
     insecure: bool,
-    secret_env: str | None,
+    secret_env: tuple[str, ...],
     **params: Any,
 ) -> None:
     """Re-sign one captured delivery (fresh timestamp, same webhook-id) and print or send it."""

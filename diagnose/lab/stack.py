@@ -20,7 +20,7 @@ from diagnose.paths import builtin_projects_dir
 
 # A lab secret, made up for the lab: it signs the lab's deliveries and nothing else.
 LAB_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
+SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"  # what the sample project's convex/http.ts reads
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,9 @@ def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
             "[webhooks]",
             'logs = ["convex.jsonl"]',
             'captures = ["deliveries.jsonl"]',
+            "# The variable the lab's handler reads (the sample project's convex/http.ts), so a",
+            "# DODO_PAYMENTS_WEBHOOK_SECRET set in the shell is not taken for the lab's secret.",
+            f'secret_env = "{SECRET_ENV}"',
             "",
             "[latency]",
             f'urls = ["{app.url}/"]',

@@ -41,6 +41,10 @@ TIME_PREFIXES = (
 BARE_TIME_RX = re.compile(r"^`?\d\d:\d\d:\d\d\.\d{3}\s*$")
 TABLE_ROW_RX = re.compile(r"^-- \| --\s*$")  # the header row of a dashboard copied as a table
 CONSOLE_NUMBER_RX = re.compile(r"^\d+ \| ")  # CodeBuild's console numbers each line
+# Markdown an issue put around pasted lines: a whole line in `code`, bold ** opened on one line
+# and closed on another. Never part of what a tool printed at a line's edge.
+MARKDOWN_CODE_RX = re.compile(r"^`([^`]+)`$")
+MARKDOWN_BOLD_RX = re.compile(r"^\*\*(?=\S)|(?<=\S)\*\*$")
 # Framing stripped only when most lines carry it: a lone "> " or "0.5 " is content.
 MAJORITY_PREFIXES = (
     ("quote", re.compile(r"^> ?")),
@@ -66,6 +70,12 @@ VERCEL_SIGNS = re.compile(
 )
 PROMPT_RX = re.compile(r"^(?:\S*\s*)?[$❯➜] (?P<cmd>\S.*)$")  # a shell prompt pasted with the output
 RUN_STEP_RX = re.compile(r"^Run (?P<cmd>\S.*)$")  # a GitHub Actions step copied from the web UI
+# BuildKit's error summary: " > [build 4/6] RUN npm install:", the step's output with its
+# seconds in front ("24.70 npm ERR! ..."), then a line of dashes. The output keeps its prefix
+# even where most lines of the paste do not (the progress lines above it have none).
+BUILDKIT_STEP_RX = re.compile(r"^\s*> \[(?P<stage>[^\]]+)\] (?P<cmd>\S.*?):\s*$")
+BUILDKIT_END_RX = re.compile(r"^-{6}\s*$")
+BUILDKIT_TIME_RX = MAJORITY_PREFIXES[1][1]
 SAMPLE = 40  # lines looked at to detect the format
 # A minified bundle or a base64 blob printed on one line: only its start is read (an error is at
 # the start of its line), so that one pathological line costs what a normal one does.
@@ -140,6 +150,7 @@ def unwrap(raw_lines: Sequence[str]) -> tuple[list[str], list[str | None]]:
     kinds: list[str | None] = []
     out: list[str] = []
     for ln in lines:
+        ln = MARKDOWN_BOLD_RX.sub("", MARKDOWN_CODE_RX.sub(r"\1", ln))
         if BARE_TIME_RX.match(ln) or TABLE_ROW_RX.match(ln):
             out.append("")
             kinds.append("dashboard")
@@ -281,8 +292,21 @@ def _parse_plain(raw_lines: Sequence[str], fmt: BuildLogFormat) -> BuildLog:
     steps: list[str] = []
     step: str | None = None
     in_run_header = False
+    in_buildkit_step = False
     texts, _kinds = unwrap(raw_lines)
     for number, msg in enumerate(texts, 1):
+        buildkit = BUILDKIT_STEP_RX.match(msg)
+        if buildkit:
+            step = f"[{buildkit.group('stage')}] {buildkit.group('cmd')}"
+            steps.append(step)
+            in_buildkit_step = True
+            lines.append(LogLine(number, msg, step, echo=True))
+            continue
+        if in_buildkit_step:
+            if BUILDKIT_END_RX.match(msg):
+                in_buildkit_step = False
+            else:
+                msg = BUILDKIT_TIME_RX.sub("", msg, count=1)
         marker, body = _marker(msg)
         run = RUN_STEP_RX.match(msg)
         prompt = PROMPT_RX.match(msg)

@@ -264,6 +264,11 @@ def jsonl_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     ]
 
 
+def _stream_udf(value: Any) -> Any:
+    """A log stream's function type in the reader's words (`httpAction` is `http_action`)."""
+    return "http_action" if isinstance(value, str) and value.lower() == "httpaction" else value
+
+
 def stream_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     """Rows from one log-stream event (topics console and function_execution; legacy too)."""
     if isinstance(obj.get("data"), dict) and "topic" not in obj:
@@ -278,7 +283,9 @@ def stream_rows(obj: Mapping[str, Any], source: str) -> list[Row]:
     common = {
         "ts": ts,
         "function": path,
-        "udf": fn.get("type", obj.get("_functionType")),
+        # The legacy schema writes "httpAction" (legacy-event-schema.mdx), the current one
+        # "http_action": one name, as the JSONL reader's.
+        "udf": _stream_udf(fn.get("type", obj.get("_functionType"))),
         "request_id": fn.get("request_id", obj.get("requestId")),
         "source": source,
     }

@@ -47,7 +47,8 @@ class LogFile:
         return self.fmt.value if self.fmt is not None else None
 
     def executions(self) -> list[dict[str, Any]]:
-        """The Convex function executions: at, function, type, ms, error (a bool)."""
+        """The Convex function executions: at, function, type, ms, error (a bool: a failure that
+        is no ConvexError)."""
         if self.convex is None:
             return []
         return [
@@ -56,11 +57,20 @@ class LogFile:
                 "function": r["function"],
                 "type": r["udf"] or None,
                 "ms": r["duration_ms"],
-                "error": r["status"] == "failure",
+                # A ConvexError is the app's own answer to its client (the 4xx of a Convex
+                # function: rate limited, not allowed); only other failures count as errors.
+                "error": r["status"] == "failure" and not _app_error(r.get("error")),
             }
             for r in self.convex.rows
             if r["kind"] == "execution"
         ]
+
+
+def _app_error(text: Any) -> bool:
+    """Whether a failed execution's error is a ConvexError the function threw on purpose."""
+    return isinstance(text, str) and text.lstrip().startswith(
+        ("Uncaught ConvexError", "ConvexError")
+    )
 
 
 @dataclass

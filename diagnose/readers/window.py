@@ -8,6 +8,7 @@ hour of a year-long log costs an hour's worth of I/O. Gzip and stdin are read fr
 from __future__ import annotations
 
 import gzip
+import os
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -228,7 +229,7 @@ def read_window(
 ) -> WindowRead:
     """Open `name` (a path, or `-` for stdin; gzip detected) for the window [since, until]."""
     if name == "-":
-        stdin = sys.stdin.buffer
+        stdin = _own_stdin()
         head = stdin.peek(2)[:2] if hasattr(stdin, "peek") else b""
         stream: BinaryIO = gzip.GzipFile(fileobj=stdin) if head == b"\x1f\x8b" else wrap_utf8(stdin)  # type: ignore[assignment]
         return WindowRead("<stdin>", [], _sequential(stream, until, time_of))
@@ -245,6 +246,20 @@ def read_window(
     return WindowRead(
         name, before, _lines_from(fh, offset, until, time_of), offset, size, True, path
     )
+
+
+def _own_stdin() -> BinaryIO:
+    """Return a reader of stdin of our own (a dup of fd 0), not sys.stdin's.
+
+    An endless stdin is still being read by the probe's daemon thread when the deadline ends the
+    run; if that thread held sys.stdin's buffer lock, the interpreter's shutdown would abort
+    ("could not acquire lock ... at interpreter shutdown", exit 134) after the report was out.
+    """
+    try:
+        fd = os.dup(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # a test's in-memory stdin
+        return sys.stdin.buffer
+    return os.fdopen(fd, "rb")
 
 
 def _closing(stream: BinaryIO, lines: Iterator[Line]) -> Iterator[Line]:

@@ -8,6 +8,8 @@ draws the same pictures. Nothing here measures or judges: a missing fact is a mi
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -446,14 +448,17 @@ def _range_label(chart: Chart) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    """A label Mermaid's lexers take whole: no quotes, no %% (a comment), no ': ' or '#'."""
+    """A label Mermaid's lexers take whole: one line (every break or control character goes),
+    no quotes, no %% (a comment), no ': ' or '#'."""
+    flat = "".join(
+        " " if c.isspace() else c for c in text if c.isspace() or unicodedata.category(c) != "Cc"
+    )
     return (
-        text.replace('"', "'")
-        .replace("%%", "%")
+        re.sub("%+", "%", flat)
+        .replace('"', "'")
         .replace(": ", " - ")
         .replace("#", "no. ")
         .replace(";", ",")
-        .replace("\n", " ")
     )
 
 

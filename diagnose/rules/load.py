@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -521,6 +522,16 @@ def _cache_path(key: str) -> Path:
     return Path(base) / "diagnose" / f"rules-{key}.pickle"
 
 
+CACHE_KEEP = 8  # rule sets kept in the cache folder (each ~200 kB)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _cache_read(key: str) -> list[Rule] | None:
     import pickle
 
@@ -529,6 +540,8 @@ def _cache_read(key: str) -> list[Rule] | None:
             rules = pickle.load(fh)  # noqa: S301 - our own file, keyed by the rules' stat data
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(_cache_path(key))  # recently used: the last to be dropped
     return rules if isinstance(rules, list) else None
 
 
@@ -542,8 +555,14 @@ def _cache_write(key: str, rules: list[Rule]) -> None:
         with tmp.open("wb") as fh:
             pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)  # atomic: a parallel run reads the old file or the new, never half
-        for old in path.parent.glob("rules-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        # Keep a few other rule sets: checkouts (or CI jobs) sharing a home each have their own
+        # key, and deleting the others' made every run after another checkout's a cold one.
+        others = sorted(
+            (p for p in path.parent.glob("rules-*.pickle") if p != path),
+            key=_mtime,
+            reverse=True,
+        )
+        for old in others[CACHE_KEEP - 1 :]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home only costs speed

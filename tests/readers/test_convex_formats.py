@@ -66,6 +66,54 @@ def test_legacy_stream_reads_durations_and_ties_console_lines(tmp_path: Path) ->
     assert log["request_id"] is not None and log["request_id"] == execution["request_id"]
 
 
+def test_legacy_documented_examples_verbatim(tmp_path: Path) -> None:
+    """The legacy schema's own examples (convex-backend npm-packages/docs/docs/production/
+    integrations/log-streams/legacy-event-schema.mdx): `httpAction` in camelCase, the error in
+    `reason`. The type reads as the JSONL reader's `http_action`; audit events are no rows."""
+    events = [
+        {
+            "_topic": "_console",
+            "_timestamp": 1695066350531,
+            "_functionType": "query",
+            "_functionPath": "myDir/myFile",
+            "_functionCached": True,
+            "message": "[LOG] 'My log message'",
+        },
+        {
+            "_topic": "_execution_record",
+            "_timestamp": 1695066350531,
+            "_functionType": "httpAction",
+            "_functionPath": "POST /sendImage",
+            "status": "failure",
+            "reason": "Unexpected Error: Some error message\n\n  at ....",
+            "executionTimeMs": 73,
+        },
+        {
+            "_topic": "_audit_log",
+            "_timestamp": 1695066350531,
+            "action": "push_config",
+            "actionMetadata": {
+                "modules": {
+                    "added": ["ffmpeg.js", "fetch.js", "test.js"],
+                    "removed": ["removed.js"],
+                }
+            },
+        },
+    ]
+    path = tmp_path / "legacy.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    parsed = read_log(str(path), ConvexFormat.AUTO, None, None)
+    assert parsed.fmt is ConvexFormat.STREAM and parsed.bad == []
+    log, execution = parsed.rows
+    assert (log["udf"], log["kind"]) == ("query", "log")
+    assert (execution["udf"], execution["status"], execution["duration_ms"]) == (
+        "http_action",
+        "failure",
+        73.0,
+    )
+    assert execution["error"].startswith("Unexpected Error: Some error message")
+
+
 def test_wrapped_current_stream_events(tmp_path: Path) -> None:
     """Current events, one per line, some wrapped in {"data": ...} as the docs' example is."""
     event = {

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from diagnose.errors import BadInput
 from diagnose.families import make_probe
-from diagnose.families.webhooks.options import WebhooksOptions
+from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV, WebhooksOptions
 from diagnose.probe import FactSink, ProbeContext
 from tests.conftest import FUZZ_SCALE
 from tests.support.cli import ROOT, Result, run_cli
@@ -116,6 +116,8 @@ def collect(
         "function_match": WebhooksOptions.function_match,
         "log_format": WebhooksOptions.log_format,
         "tolerance_s": WebhooksOptions.tolerance_s,
+        "secret_env": DEFAULT_SECRET_ENV[0],
+        "secret_envs": list(DEFAULT_SECRET_ENV),
     }
     ctx = ProbeContext(
         options={"timeout": 30, **defaults, **options}, now=NOW, deadline=time.monotonic() + 30

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagnose.model import Diagnosis, FactSet, Status
 from diagnose.render.charts import (
+    Event,
     delivery_chart,
     latency_chart,
     mermaid,
@@ -160,3 +165,17 @@ def test_timeline_orders_the_moments_and_ends_with_the_run() -> None:
         "diagnosed: CRITICAL (no findings)",
     ]
     assert timeline(_diagnosis({})) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("%:# \n\r\x0c\u2028;a")) | st.characters(), max_size=60)
+)
+def test_any_event_text_is_one_mermaid_event(text: str) -> None:
+    """Whatever a deploy's version says, its line stays one period and one event."""
+    at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    block = mermaid_timeline([Event(at, f"deployed {text}", "deploy")]).splitlines()
+    assert len(block) == 5 and block[-1] == "```"
+    period, sep, event = block[3].strip().partition(" : ")
+    assert sep and period == "02∶00∶00"
+    assert ": " not in event and "%%" not in event and "#" not in event

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from diagnose.model import Confidence, Diagnosis, FactSet, Finding, Severity, Status
 from diagnose.redact import Redactor
 from diagnose.render import OutputFormat, renderer
@@ -117,3 +120,25 @@ def test_batch_is_one_page() -> None:
     pages = render_html_many([_diagnosis(), _diagnosis(_finding("a.b", Severity.WARNING, 1))])
     assert pages.count("<!DOCTYPE html>") == 1 and pages.count("<header") == 2
     assert re.search(r"<h1>diagnose: 2 targets", pages)
+
+
+def _page_with(text: str) -> str:
+    f = _finding(
+        "team.any", Severity.WARNING, 1, message=text, evidence=(text,), commands=(text,),
+        references=(text,),
+    )  # fmt: skip
+    facts = {**DELIVERIES, "deploy.last.at": "2026-12-01T02:00:30Z", "deploy.last.version": text}
+    return render_html(_diagnosis(f, facts=facts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_any_text_stays_text(text: str) -> None:
+    """Whatever a message, an evidence line, a version or a command holds, no tag comes of it:
+    the page has the elements and attribute names of the same page with a plain word there."""
+    plain = "https://x" if text.startswith(("https://", "http://")) else "x"
+
+    def shape(page: str) -> list[tuple[str, list[str]]]:
+        return [(tag, sorted(attrs)) for tag, attrs in _tags(page)]
+
+    assert shape(_page_with(text)) == shape(_page_with(plain))

@@ -56,6 +56,8 @@ _TOOL_RX = re.compile(
     r"(?i)\b(?:npm|pnpm|yarn|npx|node|vite|tsc|webpack|esbuild|rollup|next|convex|wrangler"
     r"|build|install|error|warn(?:ing)?|exit code|done in|ERR!|deprecated|lockfile|packages?"
     r"|dependenc(?:y|ies)|resolved|modules?|compiled|bundle|deploy(?:ment|ing)?|upload(?:ed|ing)?)\b"
+    # a bundler's asset report: "dist/assets/index.3665eeca.js   160.64 KiB / gzip: 50.94 KiB"
+    r"|\.(?:html|m?js|cjs|css|map|json|wasm)\s+\d+(?:\.\d+)? ?[kKMG]i?B\b"
 )
 
 

@@ -22,6 +22,7 @@ CANDIDATE_RX = re.compile(
     r"|out of memory|\bexception\b|^\s*Killed\s*$|SIGKILL|\binvalid\b|\bforbidden\b|\bdenied\b"
     r"|[a-z]Error\b|\bis required\b|\brequires (?:at least )?Node|not configured to run"
     r"|<--- (?:Last few GCs|JS stacktrace) --->|\bexceeded\b|\bover the [\d.]+ ?MiB\b"
+    r"|\bNo Output Directory named\b|FatalProcessOutOfMemory|ReportOOMFailure"
     r"|\.\w+ ?\(\d+,\d+\): |\.\w+:\d+:\d+ - "  # a compiler's file(line,col): / file:l:c - diagnostic
 )
 # Lines that only report that something already failed: never the answer. The first of them
@@ -35,7 +36,7 @@ CONSEQUENCE_RX = re.compile(
     r"|A complete log of this run can be found|^npm (?:ERR!|error)\s+/\S+debug.*\.log$"
     r"|^npm (?:ERR!|error) (?:code ELIFECYCLE|errno \d|Exit status|Failed at the|This is probably"
     r"|Lifecycle script|command (?:failed|sh -c)|\s*$)"
-    r"|^\s*x Build failed in \d+|Error: esbuild exited with status|\[ERROR\] Command failed"
+    r"|Error: esbuild exited with status|\[ERROR\] Command failed"
     r"|Build failed with \d+ errors?:?$|^Found \d+ errors?\b|^\d+ errors?$"
     r"|Error running command: Build script returned non-zero exit code|^Failing build:"
     r"|failed during stage '.*': Build script returned|Command did not exit successfully"
@@ -45,24 +46,35 @@ CONSEQUENCE_RX = re.compile(
     r"|➤ YN0000: .*Failed with errors|^\s*\d+ tests? failed\.?$"
     r"|ERR_PNPM_RECURSIVE_(?:RUN|EXEC)_FIRST_FAIL|^ERROR: \".*\" exited with \d+"
     r"|^Build (?:with \S+ )?failed!?(?: ❌)?$"
+    r"|^\s*=> ERROR \[|^Failed: Error while executing user command|^\s*[x✗] Build failed in \d+"
+    r"|^The command \".*\" (?:failed and )?exited with \d+|^Deployment failed!|^Error: 🚨 Action failed"
 )
 # Lines that are never a cause: warnings, progress, hints, stack frames, source frames.
 NOISE_RX = re.compile(
     r"(?i)^\s*(?:npm |\[)?(?:warn(?:ing)?|info|note|notice|hint|deprecated)\b[\]:]?"
     r"|^\s*\d+:\d+\s+warning\b|^\s*warning\s|\bWarning: "
+    r"|^\(node:\d+\) (?:\[\w+\] )?\w*Warning: "  # Node's process warnings (DeprecationWarning, ...)
     r"|^\s+at \S|^\s*\d+: 0x[0-9a-f]+ |^\s+\d+ \| |^\s*> \d+ \||^\s*\|\s+\^"
     r"|\b(?:0|no|none|zero|without) errors?\b|\berrors?: 0\b|\b0 fail(?:ed|ures?)\b"
     r"|\bcache\b.*\b(?:not found|not available|failed)\b|failed to fetch cache"
-    r"|\bfailed compatibility check\b|error-ex@|Need to disable some ESLint rules"
+    r"|\bfailed compatibility check\b|Need to disable some ESLint rules"
+    # A package in an install's list (pnpm "+ error-ex 1.3.2", yarn "├─ is-error@2.0.1"): its
+    # name may hold "error", it is never one.
+    r"|^\s*(?:[+-]|[├└]─)\s*(?:@[\w.-]+/)?[\w.-]+(?:@| )\^?\d+\.\d+"
     r"|^\s*(?:Compiling|Creating|Collecting|Generating|Linting|Checking|Downloading|Progress)\b"
     r"|^(?:node:internal/|file:///|/)\S+:\d+$"  # Node's "where it threw" line above a code frame
 )
 # A JavaScript exception header ("TypeError [ERR_INVALID_URL]: ...") is a cause even when a
-# progress line was printed on the same line before it.
-EXCEPTION_RX = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*Error\b(?: \[\w+\])?: ")
+# progress line was printed on the same line before it; so is a frame of V8's fatal
+# out-of-memory trace, the only evidence left when a paste starts below its FATAL ERROR header.
+EXCEPTION_HEADER_RX = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*Error\b(?: \[\w+\])?: ")
+EXCEPTION_RX = re.compile(f"{EXCEPTION_HEADER_RX.pattern}|FatalProcessOutOfMemory|ReportOOMFailure")
 # Wrappers that print the failed command's output after their own line ("Error: Command failed:
-# npx wrangler ..." and its stdout, vite's "x Build failed in 31ms" before the error).
-INTRODUCES_RX = re.compile(r"Command failed: |\[ERROR\] Command failed|^\s*x Build failed in \d+")
+# npx wrangler ..." and its stdout, vite's "x Build failed in 31ms" before the error, BuildKit's
+# "=> ERROR [stage 2/5] RUN ..." before the step's captured output).
+INTRODUCES_RX = re.compile(
+    r"Command failed: |\[ERROR\] Command failed|^\s*[x✗] Build failed in \d+|^\s*=> ERROR \["
+)
 # A short header whose cause is on the following line ("error during build:", Next's "> Build
 # error occurred", "Failed to compile."): the quote joins them.
 HEADER_RX = re.compile(
@@ -192,6 +204,14 @@ def _resolve_header(lines: list[LogLine], index: int) -> tuple[int, str]:
     return index, _clip(f"{header} {detail}" if detail else header)
 
 
+def _drop_progress(text: str) -> str:
+    """Quote an exception from its header when a progress line was printed before it on its line."""
+    m = EXCEPTION_HEADER_RX.search(text)
+    if m and m.start() > 0 and NOISE_RX.search(text[: m.start()]):
+        return text[m.start() :]
+    return text
+
+
 def first_error(log: BuildLog) -> FirstError | None:
     """Return the first causal error of a failed log, or None (healthy, or only the tail pasted)."""
     if not failed(log):
@@ -201,6 +221,7 @@ def first_error(log: BuildLog) -> FirstError | None:
     if index is None:
         return None
     index, text = _resolve_header(lines, index)
+    text = _drop_progress(text)
     chosen = lines[index]
     by_number = {ln.number: ln for ln in log.lines}
     numbers = range(chosen.number - CONTEXT_BEFORE, chosen.number + CONTEXT_AFTER + 1)

@@ -107,8 +107,11 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
         return None
     extra: dict[str, str] = {}
     for key in ("secret_env", "previous_secret_env"):
-        if name := common.config.get("webhooks", key):
-            extra[str(name)] = f"diagnose.toml webhooks.{key}"
+        named = common.config.get("webhooks", key)
+        # A list names alternatives (the first one set holds the secret): none is required alone.
+        names = [named] if isinstance(named, str) else list(named or [])
+        if len(names) == 1 and names[0]:
+            extra[str(names[0])] = f"diagnose.toml webhooks.{key}"
     options: dict[str, Any] = {
         "project_dir": opts.project,
         "sources": sources,

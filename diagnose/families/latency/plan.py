@@ -10,7 +10,7 @@ from diagnose.budgets import Budgets, from_config
 from diagnose.errors import BadInput
 from diagnose.families.latency.options import LatencyOptions
 from diagnose.family import Plan
-from diagnose.inputs import check_url
+from diagnose.inputs import check_pem, check_url
 from diagnose.options import resolve
 from diagnose.readers.window import read_path_check
 from diagnose.settings import Common
@@ -41,6 +41,8 @@ def command_plan(
             "--log PATH, or set service.url in diagnose.toml"
         )
     urls = [check_url(u, "URL") for u in urls]
+    if opts.ca_file:
+        check_pem(opts.ca_file)  # before the run: the TLS library would read a FIFO forever
     if since and until and since > until:
         raise BadInput(f"--since {since.isoformat()} is after --until {until.isoformat()}")
     configured = any(

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from diagnose.errors import BadInput
 from diagnose.families.dns.options import DnsOptions
 from diagnose.families.dns.plan import probe_options
 from diagnose.families.ssl.options import SslOptions
 from diagnose.family import Plan
-from diagnose.inputs import check_domain, parse_address
+from diagnose.inputs import check_domain, check_pem, parse_address
 from diagnose.options import resolve
-from diagnose.safefiles import read_input
 from diagnose.settings import Common
 from diagnose.sources import plans as live_sources
 
 PROBES = ("dns", "tls", "https")
 PINNED = ("tls", "https")  # --connect-to with no resolver named: no name resolution at all
-
-
-MAX_PEM_BYTES = 16 << 20  # the system bundle is about 200 KB
-
-
-def check_pem(path: Path) -> None:
-    """Raise BadInput unless the file holds at least one PEM certificate."""
-    text = read_input(path, "--ca-file", MAX_PEM_BYTES)  # a regular file, bounded
-    if b"-----BEGIN CERTIFICATE-----" not in text:
-        raise BadInput(f"--ca-file {path}: no PEM certificate in it (BEGIN CERTIFICATE)")
 
 
 def command_plan(domain: str, dns: DnsOptions, opts: SslOptions, common: Common) -> Plan:
@@ -40,7 +27,7 @@ def command_plan(domain: str, dns: DnsOptions, opts: SslOptions, common: Common)
     """
     name = check_domain(domain) if domain else ""
     if opts.ca_file:
-        check_pem(Path(opts.ca_file))
+        check_pem(opts.ca_file)
     pinned = [parse_address(c, "--connect-to", opts.port) for c in opts.connect_to]
     options: dict[str, Any] = {
         **probe_options(name, dns, common, pinned=_show(pinned) if pinned else None),

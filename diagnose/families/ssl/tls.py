@@ -67,6 +67,8 @@ class TLSProbe:
         {
             "tls.host",
             "tls.port",
+            "tls.connect",
+            "tls.curl",
             "tls.warn_days",
             "tls.critical_days",
             "tls.targets",
@@ -134,6 +136,7 @@ class TLSProbe:
             }
         )
         targets = [(a, int(p)) for a, p in ctx.options.get("connect_to") or ()]
+        sink.update(_reproduce(host, port, targets[0] if targets else None))
         if not targets:
             found, error = resolve(host, resolvers_from(ctx.options), ctx.remaining(4.0))
             sink.put("tls.resolve_error", error)
@@ -173,6 +176,16 @@ class TLSProbe:
         )
         analyses = [analyse(e["chain_der"], host, store, ctx, e["openssl"]) for e in shaken]
         _chain_facts(analyses, sink)
+
+
+def _reproduce(host: str, port: int, pinned: tuple[str, int] | None) -> dict[str, str]:
+    """How the commands a finding suggests reach the same server: s_client's -connect operand
+    and curl's target, pinned to the --connect-to address as this run was (no DNS involved)."""
+    url = f"https://{host}:{port}/"
+    if pinned is None:
+        return {"tls.connect": f"{host}:{port}", "tls.curl": url}
+    where = _show(*pinned)
+    return {"tls.connect": where, "tls.curl": f"--connect-to {host}:{port}:{where} {url}"}
 
 
 def _show(address: str, port: int) -> str:

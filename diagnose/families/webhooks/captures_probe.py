@@ -34,6 +34,7 @@ FACTS = (
     "bad_entries",
     "bad_refs",
     "secret_env",
+    "secret_envs",
     "secret_set",
     "previous_secret_set",
     "other_secret_set",
@@ -86,7 +87,8 @@ class WebhookCapturesProbe:
         tolerance = int(ctx.options["tolerance_s"])
         since: datetime | None = ctx.options.get("since")
         until: datetime = ctx.options.get("until") or ctx.now
-        put("secret_env", ctx.options.get("secret_env"))
+        put("secret_env", ctx.options["secret_env"])
+        put("secret_envs", ctx.options["secret_envs"])
         put("secret_set", bool(secret))
         put("previous_secret_set", bool(previous))
         put("other_secret_set", bool(other))
@@ -119,7 +121,14 @@ class WebhookCapturesProbe:
             # The tolerance is judged at the moment the delivery was received, when known.
             at = d.received_at if d.received_at is not None else ctx.now.timestamp()
             verdict = diagnose(
-                secret, d.headers, d.body, at, previous=previous, other=other, tolerance_s=tolerance
+                secret,
+                d.headers,
+                d.body,
+                at,
+                previous=previous,
+                other=other,
+                tolerance_s=tolerance,
+                clock_known=d.received_at is not None,
             )
             reasons[verdict.reason.value] += 1
             if verdict.reason is Reason.TIMESTAMP_SKEW and verdict.skew_s is not None:
@@ -148,12 +157,26 @@ class WebhookCapturesProbe:
         ids = Counter(d.webhook_id for d in inside if d.webhook_id)
         put("duplicate_ids", sum(1 for c in ids.values() if c > 1))
         put("by_type", dict(Counter(t for d in inside if (t := d.event_type()))))
-        sink.put(fact_name(self.name), checked(len(deliveries), len(bad), len(inside)).to_json())
+        where = secret_source(
+            secret is not None, ctx.options["secret_env"], ctx.options["secret_envs"]
+        )
+        sink.put(
+            fact_name(self.name), checked(len(deliveries), len(bad), len(inside), where).to_json()
+        )
 
 
-def checked(readable: int, bad: int, inside: int) -> Checked:
+def secret_source(found: bool, name: str, looked_in: list[str]) -> str:
+    """Say which variable the secret came from (never its value), or where it was looked for."""
+    if found:
+        return f"secret from ${name}"
+    return "no secret: " + " and ".join(f"${n}" for n in looked_in) + " not set"
+
+
+def checked(readable: int, bad: int, inside: int, secret: str = "") -> Checked:
     """Say how many captured deliveries were read and verified, and what to give when none."""
     detail = f"{readable} deliveries read, {bad} entries unreadable; {inside} in the window"
+    if secret:
+        detail += f"; {secret}"
     if not readable and bad:
         hint = "no entry is a captured request: give a HAR file or JSON lines of {headers, body}"
     elif not readable:

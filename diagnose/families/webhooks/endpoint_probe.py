@@ -18,6 +18,7 @@ FIELDS = (
     "elapsed_ms",
     "outcome",
     "body_excerpt",
+    "secret_env",
 )
 
 
@@ -38,6 +39,7 @@ class WebhookEndpointProbe:
         import httpx
 
         url = ctx.options.get("endpoint")
+        sink.put("webhook.endpoint.secret_env", ctx.options.get("secret_env"))
         if not url:
             sink.put("webhook.endpoint.checked", False)
             return

@@ -31,7 +31,9 @@ SIGNATURE_RX = re.compile(
 ADAPTER_PREFIX = "Dodo Payments Webhook Error:"
 ADAPTER_RX = re.compile(r"(Dodo Payments Webhook Error:[^\n]*)")
 TIMESTAMP_RX = re.compile(r"(?i)timestamp too (?:old|new)")
-HEADERS_RX = re.compile(r"(?i)missing required headers|missing webhook-")
+# A header that is absent, or there but unreadable: standardwebhooks throws "Invalid Signature
+# Headers" when webhook-timestamp is not a number (vendor/standardwebhook.ts verifyTimestamp).
+HEADERS_RX = re.compile(r"(?i)missing required headers|missing webhook-|invalid signature headers")
 EVENT_ID_RX = re.compile(r"\b(msg_[A-Za-z0-9]{4,}|evt_[A-Za-z0-9]{4,})\b")
 EVENT_TYPE_RX = re.compile(
     r"\b((?:payment|refund|dispute|subscription|license_key|credit|payout|abandoned_checkout"
@@ -88,6 +90,7 @@ FACTS = (
     "series",
     "bucket_s",
     "failing_since",
+    "secret_env",
 )
 # What a text log without `--success` cannot tell (the CLI hides every successful execution).
 NEEDS_SUCCESSES = (
@@ -131,6 +134,8 @@ class WebhookLogsProbe:
         put("window_since", iso(since) if since else None)
         put("window_until", iso(until))
         put("function_match", pattern)
+        # The variable the secret is read from, for remediations (checklist runs pass none).
+        put("secret_env", ctx.options.get("secret_env"))
         put("timeout_ms", DODO_TIMEOUT_MS)
         lo, hi = since.timestamp() if since else None, until.timestamp()
         parsed = [

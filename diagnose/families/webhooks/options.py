@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from diagnose.families.webhooks.signature import TOLERANCE_S
 from diagnose.options import setting
 
-DEFAULT_SECRET_ENV = "DODO_PAYMENTS_WEBHOOK_KEY"
+# Where the webhook secret is looked for, in order; the first one set is used. DodoPayments'
+# Convex adapter (@dodopayments/convex, dodo-adapters packages/convex/src/index.ts) reads
+# DODO_PAYMENTS_WEBHOOK_SECRET, as do its Next.js, Express and Better Auth examples; its Bun and
+# Astro READMEs and many apps name it DODO_PAYMENTS_WEBHOOK_KEY.
+DEFAULT_SECRET_ENV = ("DODO_PAYMENTS_WEBHOOK_SECRET", "DODO_PAYMENTS_WEBHOOK_KEY")
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,9 @@ class WebhooksOptions:
         flag="--capture",
         path=True,
     )
-    secret_env: str = setting(
+    secret_env: str | tuple[str, ...] = setting(
         DEFAULT_SECRET_ENV,
-        "env var holding the webhook secret",
+        "env vars that may hold the webhook secret, in order: the first one set is used",
         config="webhooks.secret_env",
         flag="--secret-env",
     )

@@ -48,10 +48,32 @@ def env_name(value: str | None, option: str) -> str | None:
     return value
 
 
+def secret_env_names(value: str | Sequence[str]) -> tuple[str, ...]:
+    """The env vars the secret may be in, in order (a config may give one name or a list)."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise BadInput(f"bad --secret-env {name!r}: give the NAME of an environment variable")
+        env_name(name, "--secret-env")
+    if not names:
+        raise BadInput("bad --secret-env: give the NAME of an environment variable")
+    return names
+
+
+def pick_secret(
+    names: Sequence[str], environ: Mapping[str, str] = os.environ
+) -> tuple[str, str | None]:
+    """The first of `names` that is set, with its value; else the first name and None."""
+    for name in names:
+        if value := environ.get(name):
+            return name, value
+    return names[0], None
+
+
 def secret_envs(opts: WebhooksOptions) -> list[str]:
     """The names of the env vars that hold secrets (their values are masked everywhere)."""
     names = [
-        env_name(opts.secret_env, "--secret-env"),
+        *secret_env_names(opts.secret_env),
         env_name(opts.previous_secret_env, "--previous-secret-env"),
         env_name(opts.other_secret_env, "--other-secret-env"),
     ]
@@ -84,8 +106,10 @@ def command_plan(
         re.compile(opts.function_match)
     except re.error as exc:
         raise BadInput(f"bad --function {opts.function_match!r}: {exc}") from None
+    looked_in = secret_env_names(opts.secret_env)
+    secret_env, secret = pick_secret(looked_in)
     secrets = {
-        "secret": os.environ.get(opts.secret_env) or None,
+        "secret": secret,
         "previous_secret": os.environ.get(opts.previous_secret_env or "") or None,
         "other_secret": os.environ.get(opts.other_secret_env or "") or None,
     }
@@ -96,7 +120,8 @@ def command_plan(
         "until": until,
         "log_format": opts.log_format,
         "function_match": opts.function_match,
-        "secret_env": opts.secret_env,
+        "secret_env": secret_env,  # the variable the secret was found in (else the first)
+        "secret_envs": list(looked_in),
         **secrets,
         "tolerance_s": opts.tolerance_s,
         "endpoint": endpoint,

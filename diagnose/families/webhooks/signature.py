@@ -203,8 +203,13 @@ def diagnose(
     other: str | None = None,
     tolerance_s: int = TOLERANCE_S,
     explain: bool = True,
+    clock_known: bool = True,
 ) -> Verdict:
-    """Verify one delivery; when it fails and `explain` is set, find out why."""
+    """Verify one delivery; when it fails and `explain` is set, find out why.
+
+    `now` is when the delivery was received; `clock_known` is False when that is not known (a
+    capture without times is judged at the run's clock, so its age says nothing of a skew).
+    """
     h = headers_lower(headers)
     missing = [name for name in HEADERS if not h.get(name)]
     if missing:
@@ -244,12 +249,21 @@ def diagnose(
     signature_ok = _matches(key, msg_id, ts_text, body, sigs)
     if signature_ok and abs(skew) <= tolerance_s:
         return Verdict(Reason.OK, skew_s=skew)
+    way = "old" if skew > 0 else "new"
     if signature_ok:
-        way = "old" if skew > 0 else "new"
         return Verdict(
             Reason.TIMESTAMP_SKEW,
             f"signature valid, but the timestamp is {abs(skew):.0f} s too {way} "
             f"(tolerance {tolerance_s} s)",
+            skew_s=skew,
+        )
+    if clock_known and abs(skew) > tolerance_s:
+        # Every reference library checks the timestamp before the signature: the receiver
+        # rejected this one as "Message timestamp too old/new", whatever the secret.
+        return Verdict(
+            Reason.TIMESTAMP_SKEW,
+            f"the timestamp is {abs(skew):.0f} s too {way} (tolerance {tolerance_s} s), which "
+            "is rejected before the signature is checked; the signature does not match either",
             skew_s=skew,
         )
     if not explain:

@@ -163,3 +163,108 @@ def test_messages_never_say_none(case: str) -> None:
     _, report, _ = run(str(CORPUS / case / "build.log"))
     for finding in report["findings"]:
         assert "none" not in finding["message"].lower().split(), finding["message"]
+
+
+# Classes learned from the held-out batch of issue 15 (docs/accuracy.md): each test names the
+# class, and the corpus case it was first seen on.
+
+
+@pytest.mark.parametrize(
+    ("case", "step", "starts"),
+    [
+        ("buildkit-pnpm-no-lockfile-gelda-180", "[dev 1/2] RUN pnpm i", "ERR_PNPM_NO_LOCKFILE"),
+        ("buildkit-npm10-etimedout-isoflow-39", "[build 4/6] RUN npm install", "npm ERR! code"),
+    ],
+)
+def test_buildkit_error_summary_names_the_step_and_drops_its_seconds(
+    case: str, step: str, starts: str
+) -> None:
+    # " > [stage n/m] RUN cmd:" then "1.766 <output>": the step is named, its prefix goes, even
+    # though most lines of the paste (the progress above) carry no prefix.
+    found = first_error(parse_log(corpus_log(case)))
+    assert found is not None
+    assert found.line.step is not None and found.line.step.startswith(step)
+    assert found.text.startswith(starts)
+
+
+def test_buildkit_error_status_line_is_a_report_not_a_cause() -> None:
+    # "=> ERROR [builder 6/7] RUN pnpm install" only says the step failed; with nothing else
+    # pasted the log is a tail.
+    log = parse_log(corpus_log("buildkit-error-step-tail-only-eliza-3428"))
+    assert failed(log) and first_error(log) is None
+
+
+def test_vite_build_failed_line_is_a_consequence_whatever_its_mark() -> None:
+    # vite 6 prints "✗ Build failed in 28ms" (older ones "x ..."): the cause is below it.
+    found = first_error(
+        parse_log(corpus_log("vite6-build-failed-bare-error-files-downloadlimit-493"))
+    )
+    assert found is not None and found.text == "error during build: Error"
+
+
+def test_node_process_warnings_are_noise() -> None:
+    # "(node:7) [DEP0169] DeprecationWarning: ... prone to errors" is not the error.
+    found = first_error(parse_log(corpus_log("buildkit-pnpm-outdated-lockfile-paperclip-426")))
+    assert found is not None and found.text.startswith("ERR_PNPM_OUTDATED_LOCKFILE")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "vercel-oom-trace-without-header-vercel-builder-564",  # V8's OOM frames, no FATAL header
+        "vercel-no-output-dir-bare-readwise-vector-db-15",  # Vercel's error without its "Error: "
+    ],
+)
+def test_a_fragment_without_error_words_still_fails(case: str) -> None:
+    assert failed(parse_log(corpus_log(case)))
+
+
+def test_a_bundler_asset_table_is_build_output() -> None:
+    # Three lines of vite's asset report: checked (status ok), not "nothing a build tool wrote".
+    code, report, _ = run(
+        str(CORPUS / "healthy-netlify-vite-assets-ome-ngff-validator-8" / "build.log")
+    )
+    assert (code, report["status"]) == (0, "ok")
+
+
+@pytest.mark.parametrize(
+    ("case", "starts"),
+    [
+        # A line pasted in `code` and Netlify lines wrapped in **bold**: the Markdown goes.
+        ("vercel-static-build-no-out-dir-devfind-155", "Error: No Output Directory"),
+        ("netlify-bold-exit-127-gatsby-16570", "Error running command"),
+    ],
+)
+def test_markdown_around_pasted_lines_is_not_quoted(case: str, starts: str) -> None:
+    log = parse_log(corpus_log(case))
+    assert log.lines[0].text.startswith(starts)
+
+
+def test_an_exception_is_quoted_from_its_header_not_the_progress_before_it() -> None:
+    # "info  - Collecting page data ..TypeError [ERR_INVALID_URL]: Invalid URL"
+    found = first_error(parse_log(corpus_log("next-auth-invalid-url-empty-dub-99")))
+    assert found is not None and found.text.startswith("TypeError [ERR_INVALID_URL]")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "+ error-ex 1.3.2",
+        "├─ error-ex@1.3.2",
+        "└─ @types/is-error@2.0.1",
+        "- eslint-plugin-error 1.0.0",
+    ],
+)
+def test_a_package_named_error_in_an_install_list_is_noise(line: str) -> None:
+    from diagnose.families.build.triage import ln_is_noise
+
+    assert ln_is_noise(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["error TS2307: Cannot find module 'x'", "npm error code ERESOLVE"]
+)
+def test_error_lines_are_not_package_lists(line: str) -> None:
+    from diagnose.families.build.triage import ln_is_noise
+
+    assert not ln_is_noise(line)

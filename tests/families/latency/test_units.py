@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,24 @@ def test_reader_counts_bad_lines(tmp_path: object) -> None:
     read = read_logs([str(path)])
     assert (len(read.requests), read.bad) == (1, 2)
     assert read.files[0].kind == "logpush"
+
+
+def test_a_convex_error_thrown_on_purpose_is_not_an_error(tmp_path: Path) -> None:
+    """ConvexError is the function's answer to its client (a Convex 4xx); other failures count."""
+    from diagnose.readers.logs import read_logs
+
+    def record(i: int, error: str | None) -> str:
+        return json.dumps(
+            {"kind": "Completion", "identifier": "auth:signIn", "udfType": "Mutation",
+             "timestamp": 1773219603.0 + i, "executionTime": 0.01, "error": error,
+             "requestId": f"r{i}", "logLines": []}
+        )  # fmt: skip
+
+    log = tmp_path / "convex.jsonl"
+    lines = [
+        record(0, "Uncaught ConvexError: Rate limit exceeded for signIn (429), retry in 30 s"),
+        record(1, "Uncaught Error: boom\n    at handler (../convex/auth.ts:12:9)"),
+        record(2, None),
+    ]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [e["error"] for e in read_logs([str(log)]).executions] == [False, True, False]

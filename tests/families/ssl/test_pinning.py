@@ -110,3 +110,31 @@ def test_public_resolvers_only_when_nothing_is_pinned_or_named() -> None:
     )
     assert asked.probes == ("dns", "tls", "https") and asked.options["public_resolvers"] is True
     assert "192.0.2.1:443" in asked.options["advisory"]
+
+
+@pytest.mark.lab
+def test_suggested_commands_reach_the_pinned_address(
+    capsys: pytest.CaptureFixture[str], lab: TLSLab
+) -> None:
+    """Pasting the report's openssl and curl commands checks what it checked, with no lookup."""
+    address = lab.address("missing-intermediate")
+    code, doc = run(capsys, *pinned(lab, "missing-intermediate"))
+    host = "missing-intermediate.dashtray.test"
+    assert doc["facts"]["tls.connect"] == address
+    assert doc["facts"]["tls.curl"] == f"--connect-to {host}:443:{address} https://{host}:443/"
+    first = doc["findings"][0]
+    assert first["id"] == "tls.incomplete-chain"
+    assert f"openssl s_client -connect {address} -servername {host}" in first["commands"][0]
+    assert code == 2
+
+
+def test_suggested_commands_name_the_host_when_nothing_is_pinned() -> None:
+    from diagnose.families.ssl.tls import _reproduce
+
+    assert _reproduce("example.com", 443, None) == {
+        "tls.connect": "example.com:443",
+        "tls.curl": "https://example.com:443/",
+    }
+    assert _reproduce("example.com", 8443, ("::1", 9443))["tls.curl"] == (
+        "--connect-to example.com:8443:[::1]:9443 https://example.com:8443/"
+    )

@@ -97,3 +97,23 @@ def test_secret_problems() -> None:
     assert secret_problem(SECRET + "\n") is not None
     assert "twice" in (secret_problem("whsec_" + SECRET) or "")
     assert "bytes" in (secret_problem("whsec_c2hvcnQ=") or "")
+
+
+def test_timestamp_outside_tolerance_is_rejected_before_the_signature() -> None:
+    """The Go library's vector: a timestamp of 2000 with the signature of 2021. Every reference
+    library rejects it for the timestamp first; so does diagnose, when the time it was received
+    is known, and it says the signature does not match either."""
+    y2000 = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp())
+    headers = _headers(EXPECTED, ts=y2000)
+    wh = standardwebhooks.Webhook(SECRET)
+    with pytest.raises(standardwebhooks.WebhookVerificationError, match="too old"):
+        wh.verify(PAYLOAD.decode(), headers)  # the reference: its clock is now, far past 2000
+    verdict = diagnose(SECRET, headers, PAYLOAD, now=TS)
+    assert verdict.reason is Reason.TIMESTAMP_SKEW
+    assert "does not match either" in verdict.detail
+    # With no reception time (judged at the run's clock) an old capture's age says nothing of
+    # the clock: the signature decides.
+    unknown = diagnose(SECRET, headers, PAYLOAD, now=TS, clock_known=False)
+    assert unknown.reason is Reason.SECRET_MISMATCH
+    # A wrong signature inside the tolerance is still the secret.
+    assert diagnose(SECRET, _headers(BROKEN), PAYLOAD, now=TS + 60).reason is Reason.SECRET_MISMATCH

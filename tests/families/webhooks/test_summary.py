@@ -151,6 +151,27 @@ def test_series_without_a_window_spans_the_deliveries(tmp_path: Path) -> None:
     assert got["failing_since"] == iso(datetime.fromtimestamp(t0 + 2.5 * 86400, UTC))
 
 
+def test_unreadable_headers_are_header_failures_like_missing_ones(tmp_path: Path) -> None:
+    """standardwebhooks' "Invalid Signature Headers" (webhook-timestamp not a number), as the
+    Convex adapter logs it, is a mangled header: counted with "Missing required headers"."""
+    t0 = (NOW - timedelta(minutes=30)).timestamp()
+    log = tmp_path / "stream.jsonl"
+    adapter = "'Dodo Payments Webhook Error:' '{}'"
+    _stream(
+        log,
+        [
+            _console(t0, "r1", adapter.format("Invalid Signature Headers")),
+            _exec(t0 + 1, "r1"),
+            _console(t0 + 60, "r2", adapter.format("Missing required headers")),
+            _exec(t0 + 61, "r2"),
+            _console(t0 + 120, "r3", adapter.format("No matching signature found")),
+            _exec(t0 + 121, "r3"),
+        ],
+    )
+    got = facts([log], NOW - timedelta(hours=1))
+    assert (got["signature_failures"], got["header_failures"]) == (3, 2)
+
+
 @pytest.mark.lab
 def test_webhooks_on_a_jsonl_log_never_imports_pandas(tmp_path: Path) -> None:
     """pandas costs ~0.45 s of start-up: the webhook summary is Arrow compute only."""
