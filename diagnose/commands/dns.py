@@ -10,8 +10,9 @@ import click
 
 from diagnose.commands.common import common_options, given, run_family
 from diagnose.errors import BadInput
+from diagnose.families.dns.options import DnsOptions
 from diagnose.inputs import read_targets
-from diagnose.options import resolve
+from diagnose.options import help_for, resolve
 from diagnose.settings import make_common
 
 NETWORK_OPTIONS = [
@@ -30,7 +31,11 @@ NETWORK_OPTIONS = [
         type=int,
         default=None,
         metavar="N",
-        help="Port of the nameservers (a lab or a non-standard setup) [default: 53].",
+        help=help_for(
+            DnsOptions,
+            "authoritative_port",
+            "Port of the nameservers (a lab or a non-standard setup).",
+        ),
     ),
 ]
 
@@ -99,7 +104,6 @@ DNS_OPTIONS = ("resolvers", "expect_cname", "public", "authoritative", "authorit
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Resolve DOMAIN (or every domain of --targets FILE) and explain what is wrong with its DNS."""
-    from diagnose.families.dns.options import DnsOptions
     from diagnose.families.dns.plan import command_plan
 
     mine = given(params, *DNS_OPTIONS, "expect_ns")

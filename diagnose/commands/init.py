@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from diagnose.errors import BadInput
+from diagnose.families.latency.options import LatencyOptions
+from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.options import default_of, fields
-from diagnose.settings import RunOptions
+from diagnose.runoptions import RunOptions
 
 _CONVEX_URL = re.compile(
     r"^\s*(?:VITE_|NEXT_PUBLIC_|PUBLIC_)?CONVEX_URL\s*=\s*[\"']?(https://[a-z0-9-]+\.convex\.(?:cloud|site))"
@@ -76,8 +78,6 @@ def _secret_env(root: Path) -> tuple[str | None, str | None]:
 def _defaults() -> dict[str, Any]:
     """Return "section.key" -> default, from the options classes (the one place defaults live)."""
     from diagnose.budgets import Budgets
-    from diagnose.families.latency.options import LatencyOptions
-    from diagnose.families.webhooks.options import WebhooksOptions
 
     return {
         s.config: default_of(f)

@@ -9,12 +9,14 @@ import click
 
 from diagnose.commands.common import common_options, given
 from diagnose.commands.dns import DNS_OPTIONS, domain_run, with_network_options
-from diagnose.options import resolve
+from diagnose.families.dns.options import DnsOptions
+from diagnose.families.ssl.options import SslOptions
+from diagnose.options import help_for, resolve
 
 
 @click.command("ssl")
 @click.argument("domain", required=False)
-@click.option("--port", type=int, default=None, help="TLS port [default: ssl.port, else 443].")
+@click.option("--port", type=int, default=None, help=help_for(SslOptions, "port", "TLS port."))
 @click.option(
     "--resolver",
     "resolvers",
@@ -36,7 +38,7 @@ from diagnose.options import resolve
     "--warn-days",
     type=int,
     default=None,
-    help="Warn when the certificate expires within N days [default: 14].",
+    help=help_for(SslOptions, "warn_days", "Warn when the certificate expires within N days."),
 )
 @click.option(
     "--targets",
@@ -47,8 +49,6 @@ from diagnose.options import resolve
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Check DOMAIN (or every domain of --targets FILE) end to end: DNS, TLS chain, HTTPS."""
-    from diagnose.families.dns.options import DnsOptions
-    from diagnose.families.ssl.options import SslOptions
     from diagnose.families.ssl.plan import command_plan
 
     dns = given(params, *DNS_OPTIONS)
