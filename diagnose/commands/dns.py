@@ -40,6 +40,14 @@ NETWORK_OPTIONS = [
 ]
 
 
+# dns and ssl take the same list of names, read by inputs.read_targets for engine.batch.
+TARGETS_OPTION = click.option(
+    "--targets",
+    metavar="FILE",
+    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
+)
+
+
 def with_network_options(fn: Any) -> Any:
     """Add --public, --authoritative and --authoritative-port to a command."""
     for option in reversed(NETWORK_OPTIONS):
@@ -95,11 +103,7 @@ DNS_OPTIONS = ("resolvers", "expect_cname", "public", "authoritative", "authorit
     help="A nameserver the zone must be delegated to, e.g. Cloudflare's (repeatable) "
     "[default: dns.nameservers].",
 )
-@click.option(
-    "--targets",
-    metavar="FILE",
-    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
-)
+@TARGETS_OPTION
 @with_network_options
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:

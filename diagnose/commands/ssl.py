@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, given
-from diagnose.commands.dns import DNS_OPTIONS, domain_run, with_network_options
+from diagnose.commands.dns import DNS_OPTIONS, TARGETS_OPTION, domain_run, with_network_options
 from diagnose.families.dns.options import DnsOptions
 from diagnose.families.ssl.options import SslOptions
 from diagnose.options import help_for, resolve
@@ -40,11 +40,7 @@ from diagnose.options import help_for, resolve
     default=None,
     help=help_for(SslOptions, "warn_days", "Warn when the certificate expires within N days."),
 )
-@click.option(
-    "--targets",
-    metavar="FILE",
-    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
-)
+@TARGETS_OPTION
 @with_network_options
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:
