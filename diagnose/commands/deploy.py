@@ -10,14 +10,16 @@ from pathlib import Path
 import click
 
 from diagnose.config import load_config
-from diagnose.families.deploy.records import Given, db_path, from_flags, recent, record
+from diagnose.families.deploy.given import Given
 from diagnose.output import write_text
 from diagnose.redact import Redactor
-from diagnose.render.deploys import render_deployments, render_recorded
 
 
 def run_record(given: Given, fmt: str, config_path: Path | None) -> int:
     """Record one deployment (flags win, then the CI job's environment) and print it."""
+    from diagnose.families.deploy.records import db_path, from_flags, record
+    from diagnose.render.deploys import render_recorded
+
     config = load_config(config_path)
     mask = Redactor(config.secret_values(()))
     path = db_path(config)
@@ -28,6 +30,9 @@ def run_record(given: Given, fmt: str, config_path: Path | None) -> int:
 
 def run_list(limit: int, fmt: str, config_path: Path | None) -> int:
     """Print the latest deployments, newest first."""
+    from diagnose.families.deploy.records import db_path, recent
+    from diagnose.render.deploys import render_deployments
+
     config = load_config(config_path)
     mask = Redactor(config.secret_values(()))
     path = db_path(config)

@@ -13,7 +13,7 @@ import click
 
 from diagnose.errors import BadInput
 from diagnose.families.latency.options import LatencyOptions
-from diagnose.families.webhooks.options import WebhooksOptions
+from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV, WebhooksOptions
 from diagnose.options import default_of, fields
 from diagnose.runoptions import RunOptions
 
@@ -66,7 +66,6 @@ def detect(root: Path) -> Detected:
 def _secret_env(root: Path) -> tuple[str | None, str | None]:
     """The one webhook-secret variable the project's Convex code reads, and where; else None."""
     from diagnose.families.env.scan import required_names
-    from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV
 
     found = required_names(root)
     used = [n for n in DEFAULT_SECRET_ENV if n in found and found[n].used_at]

@@ -14,13 +14,13 @@ from typing import Any
 from diagnose.config import Config, load_config
 from diagnose.errors import BadInput
 from diagnose.families.deploy.ci import from_env
+from diagnose.families.deploy.given import ENVIRONMENT, Given
 from diagnose.incidents.store import BUSY_TIMEOUT_MS, Store, default_path
 from diagnose.redact import Redactor
 from diagnose.timeparse import iso, parse_when
 
 COMMIT_RX = re.compile(r"^[0-9a-fA-F]{4,40}$")
 MAX_TEXT = 4000
-ENVIRONMENT = "production"  # --environment when not given
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,6 @@ class Deployment:
         changes = [c.strip() for c in (self.changes or "").splitlines() if c.strip()]
         lines.extend(f"- {c.lstrip('- ')}" for c in changes or ["(none given)"])
         return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Given:
-    """What `diagnose deploy record` was told; None where a flag was not given."""
-
-    version: str | None = None
-    commit: str | None = None
-    notes: str | None = None
-    by: str | None = None
-    at: str | None = None
-    environment: str = ENVIRONMENT
 
 
 def from_flags(given: Given, env: Mapping[str, str], now: datetime, mask: Redactor) -> Deployment:

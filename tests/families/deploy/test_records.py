@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from diagnose.errors import BadInput
-from diagnose.families.deploy.records import ENVIRONMENT, Given, from_flags
+from diagnose.families.deploy.given import ENVIRONMENT, Given
+from diagnose.families.deploy.records import from_flags
 from diagnose.redact import Redactor
 
 NOW = datetime(2026, 3, 11, 11, 0, tzinfo=UTC)
