@@ -161,7 +161,9 @@ def _setup(tmp: Path, timeout: float) -> None:
         project = tmp / f"project-{kind}"
         (project / "convex").mkdir(parents=True)
         (project / ".github" / "workflows").mkdir(parents=True)
-        (project / "package.json").write_text('{"name": "dashtray", "scripts": {"build": "vite build"}}')
+        (project / "package.json").write_text(
+            '{"name": "dashtray", "scripts": {"build": "vite build"}}'
+        )
         for planted in PLANTED:
             _plant(project / planted, kind, tmp)
     (tmp / "victim").write_text("precious\n")
@@ -219,7 +221,9 @@ def attacks(timeout: float) -> list[Attack]:
     rows: list[Attack] = []
     for name, build in endless.items():
         rows.append(Attack("13", f"{name} /dev/zero", lambda _t, b=build: b("/dev/zero"), _refused))
-        rows.append(Attack("14", f"{name} FIFO", lambda tmp, b=build: b(str(tmp / "fifo")), _refused))
+        rows.append(
+            Attack("14", f"{name} FIFO", lambda tmp, b=build: b(str(tmp / "fifo")), _refused)
+        )
         rows.append(Attack("19", f"{name} 100 MB line", lambda tmp, b=build: b(str(tmp / "huge-line")),
                            _bounded_err))  # fmt: skip
     stdin = {
@@ -231,13 +235,19 @@ def attacks(timeout: float) -> list[Attack]:
         "webhooks --log -": ["webhooks", "--log", "-", *t],
     }
     for name, argv in stdin.items():
-        rows.append(Attack("13", f"{name} < /dev/zero", lambda _t, a=argv: a, _ended, stdin="/dev/zero"))
+        rows.append(
+            Attack("13", f"{name} < /dev/zero", lambda _t, a=argv: a, _ended, stdin="/dev/zero")
+        )
     projects = {
         "env --project": lambda d: ["env", "--project", d, *t],
         "checklist pre-deploy --project": lambda d: ["checklist", "pre-deploy", "--project", d, *t],
     }
     for name, build in projects.items():
-        for kind, what in (("fifo", "FIFOs"), ("zero", "/dev/zero links"), ("huge", "100 MB lines")):
+        for kind, what in (
+            ("fifo", "FIFOs"),
+            ("zero", "/dev/zero links"),
+            ("huge", "100 MB lines"),
+        ):
             rows.append(Attack("13", f"{name}: {what} as files",
                                lambda tmp, b=build, k=kind: b(str(tmp / f"project-{k}")), _ended))  # fmt: skip
     rows += [

@@ -12,6 +12,7 @@ from typing import Any
 
 from diagnose.errors import BadInput
 from diagnose.options import config_types, fields
+from diagnose.runoptions import RunOptions
 from diagnose.safefiles import read_input_text
 
 DEFAULT_NAME = "diagnose.toml"
@@ -54,7 +55,6 @@ def option_classes() -> list[type]:
     """Every options class whose fields map onto the config: the run's, the budgets, families'."""
     from diagnose.budgets import Budgets
     from diagnose.families import families, load
-    from diagnose.settings import RunOptions
     from diagnose.sources.options import SourcesOptions
 
     return [

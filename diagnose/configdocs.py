@@ -22,7 +22,7 @@ sections or keys, and values of the wrong type or out of range, stop the run wit
 exit 3: a typo must never silently turn a check off. Paths are relative to the config file.
 
 Every default below lives in one place: the options class named in the last column
-(`diagnose/families/<family>/options.py`, `diagnose/settings.py`, `diagnose/budgets.py`). A value
+(`diagnose/families/<family>/options.py`, `diagnose/runoptions.py`, `diagnose/budgets.py`). A value
 given on the command line wins over the config, which wins over the default.
 
 | section.key | type | default | range | flag | meaning | declared in |

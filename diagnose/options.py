@@ -10,6 +10,7 @@ generated from the same fields.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -64,6 +65,43 @@ def default_of(f: dataclasses.Field[Any]) -> Any:
     return f.default
 
 
+def setting_of(cls: type, name: str) -> tuple[dataclasses.Field[Any], Setting]:
+    """Return one declared field of an options class with its setting (KeyError if none)."""
+    for f, s in fields(cls):
+        if f.name == name:
+            return f, s
+    raise KeyError(f"{cls.__name__} declares no setting {name!r}")
+
+
+def shown(value: Any) -> str:
+    """A default as a user types it: 10 for 10.0, a, b for a tuple."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def default_text(cls: type, name: str, unset: str | None = None) -> str | None:
+    """Where a field's value comes from when not given: its config key, else its default.
+
+    `unset` says what an empty default (None, no values) means, e.g. "the system's".
+    """
+    f, s = setting_of(cls, name)
+    default = default_of(f)
+    empty = default is None or (isinstance(default, tuple | list) and not default)
+    chain = [*([s.config] if s.config else []), *([unset] if empty and unset else [])]
+    if not empty:
+        chain.append(shown(default))
+    return ", else ".join(chain) or None
+
+
+def help_for(cls: type, name: str, text: str, unset: str | None = None) -> str:
+    """A flag's help with its [default: ...] built from the field, so the help cannot lie."""
+    where = default_text(cls, name, unset)
+    return f"{text.rstrip('.')} [default: {where}]." if where else text
+
+
 def config_types(cls: type) -> dict[str, tuple[type, ...]]:
     """Return "section.key" -> accepted TOML types for the fields of cls read from the config."""
     hints = typing.get_type_hints(cls)
@@ -95,8 +133,21 @@ def check_range(name: str, value: Any, s: Setting) -> None:
     """Raise BadInput when a number is outside the field's range."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return
-    if (s.low is not None and value < s.low) or (s.high is not None and value > s.high):
-        raise BadInput(f"bad {name} {value:g}: give a number from {s.low:g} to {s.high:g}")
+    if s.low is None and s.high is None:
+        return
+    # NaN compares false with every bound, so it is refused by name, not by the comparisons.
+    if (
+        math.isnan(value)
+        or (s.low is not None and value < s.low)
+        or (s.high is not None and value > s.high)
+    ):
+        if s.high is None:
+            span = f"of at least {s.low:g}"
+        elif s.low is None:
+            span = f"of at most {s.high:g}"
+        else:
+            span = f"from {s.low:g} to {s.high:g}"
+        raise BadInput(f"bad {name} {value:g}: give a number {span}")
 
 
 def resolve(cls: type[T], config: Any, given: Mapping[str, Any] | None = None) -> T:

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from diagnose.options import help_for
+from diagnose.runoptions import COLOR, FORMAT, RunOptions
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -18,9 +21,7 @@ def common_options(fn: F) -> F:
             "--format",
             "fmt",
             type=click.Choice(["text", "json", "markdown", "html"]),
-            default="text",
-            show_default=True,
-            help="Output format.",
+            help=f"Output format [default: {FORMAT}].",
         ),
         click.option(
             "--output",
@@ -36,9 +37,8 @@ def common_options(fn: F) -> F:
         click.option(
             "--color",
             type=click.Choice(["auto", "always", "never"]),
-            default="auto",
-            show_default=True,
-            help="Colour text output (auto: on a terminal; NO_COLOR, FORCE_COLOR apply).",
+            help="Colour text output (auto: on a terminal; NO_COLOR, FORCE_COLOR apply) "
+            f"[default: {COLOR}].",
         ),
         click.option(
             "--junit",
@@ -49,7 +49,7 @@ def common_options(fn: F) -> F:
             "--timeout",
             type=float,
             default=None,
-            help="One deadline for the whole run, in seconds [default: 10].",
+            help=help_for(RunOptions, "timeout", "One deadline for the whole run, in seconds."),
         ),
         click.option(
             "--config",

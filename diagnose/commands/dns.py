@@ -10,8 +10,9 @@ import click
 
 from diagnose.commands.common import common_options, given, run_family
 from diagnose.errors import BadInput
+from diagnose.families.dns.options import DnsOptions
 from diagnose.inputs import read_targets
-from diagnose.options import resolve
+from diagnose.options import help_for, resolve
 from diagnose.settings import make_common
 
 NETWORK_OPTIONS = [
@@ -30,9 +31,21 @@ NETWORK_OPTIONS = [
         type=int,
         default=None,
         metavar="N",
-        help="Port of the nameservers (a lab or a non-standard setup) [default: 53].",
+        help=help_for(
+            DnsOptions,
+            "authoritative_port",
+            "Port of the nameservers (a lab or a non-standard setup).",
+        ),
     ),
 ]
+
+
+# dns and ssl take the same list of names, read by inputs.read_targets for engine.batch.
+TARGETS_OPTION = click.option(
+    "--targets",
+    metavar="FILE",
+    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
+)
 
 
 def with_network_options(fn: Any) -> Any:
@@ -90,16 +103,11 @@ DNS_OPTIONS = ("resolvers", "expect_cname", "public", "authoritative", "authorit
     help="A nameserver the zone must be delegated to, e.g. Cloudflare's (repeatable) "
     "[default: dns.nameservers].",
 )
-@click.option(
-    "--targets",
-    metavar="FILE",
-    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
-)
+@TARGETS_OPTION
 @with_network_options
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Resolve DOMAIN (or every domain of --targets FILE) and explain what is wrong with its DNS."""
-    from diagnose.families.dns.options import DnsOptions
     from diagnose.families.dns.plan import command_plan
 
     mine = given(params, *DNS_OPTIONS, "expect_ns")

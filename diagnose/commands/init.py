@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from diagnose.errors import BadInput
+from diagnose.families.latency.options import LatencyOptions
+from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV, WebhooksOptions
 from diagnose.options import default_of, fields
-from diagnose.settings import RunOptions
+from diagnose.runoptions import RunOptions
 
 _CONVEX_URL = re.compile(
     r"^\s*(?:VITE_|NEXT_PUBLIC_|PUBLIC_)?CONVEX_URL\s*=\s*[\"']?(https://[a-z0-9-]+\.convex\.(?:cloud|site))"
@@ -64,7 +66,6 @@ def detect(root: Path) -> Detected:
 def _secret_env(root: Path) -> tuple[str | None, str | None]:
     """The one webhook-secret variable the project's Convex code reads, and where; else None."""
     from diagnose.families.env.scan import required_names
-    from diagnose.families.webhooks.options import DEFAULT_SECRET_ENV
 
     found = required_names(root)
     used = [n for n in DEFAULT_SECRET_ENV if n in found and found[n].used_at]
@@ -76,8 +77,6 @@ def _secret_env(root: Path) -> tuple[str | None, str | None]:
 def _defaults() -> dict[str, Any]:
     """Return "section.key" -> default, from the options classes (the one place defaults live)."""
     from diagnose.budgets import Budgets
-    from diagnose.families.latency.options import LatencyOptions
-    from diagnose.families.webhooks.options import WebhooksOptions
 
     return {
         s.config: default_of(f)

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, given, run_family
-from diagnose.options import resolve
+from diagnose.families.latency.options import LatencyOptions
+from diagnose.options import help_for, resolve
 from diagnose.timeparse import parse_when
 
 
@@ -19,19 +20,23 @@ from diagnose.timeparse import parse_when
     "n",
     type=int,
     default=None,
-    help="Measured requests per URL [default: latency.n, else 20].",
+    help=help_for(LatencyOptions, "n", "Measured requests per URL."),
 )
 @click.option(
     "--concurrency",
     type=int,
     default=None,
-    help="Requests in flight at once [default: latency.concurrency, else 4].",
+    help=help_for(LatencyOptions, "concurrency", "Requests in flight at once."),
 )
 @click.option(
     "--warmup",
     type=int,
     default=None,
-    help="Warm-up requests per URL, sent first and left out of the statistics [default: 1].",
+    help=help_for(
+        LatencyOptions,
+        "warmup",
+        "Warm-up requests per URL, sent first and left out of the statistics.",
+    ),
 )
 @click.option(
     "--log",
@@ -49,7 +54,6 @@ from diagnose.timeparse import parse_when
 @common_options
 def command(urls: tuple[str, ...], since: str | None, until: str | None, **params: Any) -> None:
     """Is it slow, where, and since when: sample URLs live and/or read logs, against the budgets."""
-    from diagnose.families.latency.options import LatencyOptions
     from diagnose.families.latency.plan import command_plan
 
     mine = {"urls": urls, **given(params, "n", "concurrency", "warmup", "logs", "ca_file")}

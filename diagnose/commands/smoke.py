@@ -8,12 +8,15 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, given, run_family
+from diagnose.families.smoke.options import SmokeOptions
+from diagnose.options import help_for, resolve
 
 
 @click.command("smoke")
-@click.option("--url", help="Frontend base URL [default: service.url from the config].")
+@click.option("--url", help=help_for(SmokeOptions, "url", "Frontend base URL."))
 @click.option(
-    "--convex-url", help="Convex site URL for GET /api/health [default: service.convex_url]."
+    "--convex-url",
+    help=help_for(SmokeOptions, "convex_url", "Convex site URL for GET /api/health."),
 )
 @click.option(
     "--allow-redirect",
@@ -24,9 +27,7 @@ from diagnose.commands.common import common_options, given, run_family
 @common_options
 def command(**params: Any) -> None:
     """Run the runbook's smoke tests: homepage, sign-in, Convex health."""
-    from diagnose.families.smoke.options import SmokeOptions
     from diagnose.families.smoke.plan import command_plan
-    from diagnose.options import resolve
 
     mine = given(params, "url", "convex_url", "allow_redirect")
 

@@ -8,13 +8,15 @@ from typing import Any
 import click
 
 from diagnose.commands.common import common_options, given
-from diagnose.commands.dns import DNS_OPTIONS, domain_run, with_network_options
-from diagnose.options import resolve
+from diagnose.commands.dns import DNS_OPTIONS, TARGETS_OPTION, domain_run, with_network_options
+from diagnose.families.dns.options import DnsOptions
+from diagnose.families.ssl.options import SslOptions
+from diagnose.options import help_for, resolve
 
 
 @click.command("ssl")
 @click.argument("domain", required=False)
-@click.option("--port", type=int, default=None, help="TLS port [default: ssl.port, else 443].")
+@click.option("--port", type=int, default=None, help=help_for(SslOptions, "port", "TLS port."))
 @click.option(
     "--resolver",
     "resolvers",
@@ -36,19 +38,13 @@ from diagnose.options import resolve
     "--warn-days",
     type=int,
     default=None,
-    help="Warn when the certificate expires within N days [default: 14].",
+    help=help_for(SslOptions, "warn_days", "Warn when the certificate expires within N days."),
 )
-@click.option(
-    "--targets",
-    metavar="FILE",
-    help="Check every domain in FILE (one per line, '-' for stdin) instead of DOMAIN.",
-)
+@TARGETS_OPTION
 @with_network_options
 @common_options
 def command(domain: str | None, targets: str | None, **params: Any) -> None:
     """Check DOMAIN (or every domain of --targets FILE) end to end: DNS, TLS chain, HTTPS."""
-    from diagnose.families.dns.options import DnsOptions
-    from diagnose.families.ssl.options import SslOptions
     from diagnose.families.ssl.plan import command_plan
 
     dns = given(params, *DNS_OPTIONS)

@@ -19,11 +19,13 @@ import click
 from diagnose.commands.common import common_options, given
 from diagnose.engine.api import run_plans
 from diagnose.errors import BadInput
+from diagnose.families.webhooks.options import WebhooksOptions
+from diagnose.families.webhooks.signature import SecretError, sign
 from diagnose.inputs import check_url
-from diagnose.options import resolve
+from diagnose.options import help_for, resolve
 from diagnose.output import finish, write_text
 from diagnose.probe import Unfinished, run_bounded
-from diagnose.settings import Common, make_common
+from diagnose.settings import Common, RunOptions, make_common
 from diagnose.strictjson import loads
 from diagnose.timeparse import parse_when
 
@@ -41,7 +43,6 @@ WEBHOOK_OPTIONS = (
 
 def run_webhooks(since_text: str | None, until_text: str | None, params: dict[str, Any]) -> int:
     """Gather the webhook facts, judge them, write the report; return the exit code."""
-    from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.families.webhooks.plan import command_plan, secret_envs
 
     mine = given(params, *WEBHOOK_OPTIONS)
@@ -79,8 +80,11 @@ def run_webhooks(since_text: str | None, until_text: str | None, params: dict[st
     "--secret-env",
     multiple=True,
     metavar="VAR",
-    help="Env var holding the webhook secret; repeat to look in several, the first set wins "
-    "[default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_SECRET, then DODO_PAYMENTS_WEBHOOK_KEY].",
+    help=help_for(
+        WebhooksOptions,
+        "secret_env",
+        "Env var holding the webhook secret; repeat to look in several, the first set wins.",
+    ),
 )
 @click.option(
     "--previous-secret-env",
@@ -96,13 +100,13 @@ def run_webhooks(since_text: str | None, until_text: str | None, params: dict[st
     "--log-format",
     type=click.Choice(["auto", "jsonl", "stream", "text"]),
     default=None,
-    help="Force the log format [default: auto].",
+    help=help_for(WebhooksOptions, "log_format", "Force the log format."),
 )
 @click.option(
     "--function",
     "function_match",
     metavar="REGEX",
-    help="Which Convex functions handle webhooks [default: (?i)webhook|dodo].",
+    help=help_for(WebhooksOptions, "function_match", "Which Convex functions handle webhooks."),
 )
 @click.option(
     "--endpoint",
@@ -163,9 +167,7 @@ def run_replay(
     params: dict[str, Any],
 ) -> int:
     """Re-sign one captured delivery with a fresh timestamp; print it as curl, or send it."""
-    from diagnose.families.webhooks.options import WebhooksOptions
     from diagnose.families.webhooks.plan import pick_secret, readable, secret_env_names
-    from diagnose.families.webhooks.signature import SecretError, sign
     from diagnose.readers.captures import read_capture
 
     pre = make_common(params)
@@ -311,14 +313,20 @@ def _post_once(
     "--secret-env",
     multiple=True,
     metavar="VAR",
-    help="Env var holding the secret to sign with; repeat to look in several, the first set wins "
-    "[default: webhooks.secret_env, else DODO_PAYMENTS_WEBHOOK_SECRET, then DODO_PAYMENTS_WEBHOOK_KEY].",
+    help=help_for(
+        WebhooksOptions,
+        "secret_env",
+        "Env var holding the secret to sign with; repeat to look in several, the first set wins.",
+    ),
 )
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
 )
 @click.option(
-    "--timeout", type=float, default=None, help="Request timeout in seconds [default: 10]."
+    "--timeout",
+    type=float,
+    default=None,
+    help=help_for(RunOptions, "timeout", "Request timeout in seconds."),
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--now", metavar="TIMESTAMP", help="Sign as of this instant (RFC 3339 or epoch).")

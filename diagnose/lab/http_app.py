@@ -7,10 +7,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from diagnose.lab.serving import LabServer, serve_http
+from diagnose.lab.serving import LabHandler, serve_http
 
 CF_ERRORS = {
     520: "Web server is returning an unknown error",
@@ -63,13 +62,7 @@ class LabState:
     hits: list[tuple[str, str]] = field(default_factory=list)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: LabServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Keep the lab quiet."""
-
+class _Handler(LabHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         """Serve a GET."""
         self._serve()

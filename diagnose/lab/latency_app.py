@@ -13,11 +13,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from diagnose.families.latency.classify import is_static
-from diagnose.lab.serving import LabServer, serve_http
+from diagnose.lab.serving import LabHandler, serve_http
 
 
 @dataclass(frozen=True)
@@ -82,13 +81,7 @@ class LatencyState:
             return next(self.counter) + 1, self.per_path[path]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: LabServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Keep the lab quiet."""
-
+class _Handler(LabHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         """Serve a GET."""
         state = self.server.state

@@ -27,6 +27,16 @@ class LabServer(ThreadingHTTPServer):
         self.state = state
 
 
+class LabHandler(BaseHTTPRequestHandler):
+    """What every lab app's handler shares: keep-alive HTTP/1.1, the app's server, no log lines."""
+
+    server: LabServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Keep the lab quiet."""
+
+
 @contextmanager
 def serve_http(handler: type[BaseHTTPRequestHandler], state: HasStop) -> Iterator[str]:
     """Run the handler for the block; yield its base URL (http://127.0.0.1:PORT)."""

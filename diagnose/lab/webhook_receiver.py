@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from diagnose.families.webhooks.signature import sign, verify
 from diagnose.lab.convex_logs import WEBHOOK_FUNCTION, Execution, append_execution
-from diagnose.lab.serving import LabServer, serve_http
+from diagnose.lab.serving import LabHandler, serve_http
 
 PATH = "/webhooks/dodo"
 FAULTS: dict[str, str] = {
@@ -55,13 +54,7 @@ class ReceiverState:
         return time.time() + (self.skew_s if self.fault == "clock-skew" else 0.0)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: LabServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Keep the lab quiet."""
-
+class _Handler(LabHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         """Handle a delivery the way a Convex HTTP action with the Standard Webhooks lib does."""
         t0 = time.monotonic()

@@ -9,4 +9,5 @@ FAMILY = Family(
         "checklist_pre": "diagnose.families.checklist.probe:PreDeployProbe",
         "checklist_post": "diagnose.families.checklist.probe:PostDeployProbe",
     },
+    options="diagnose.families.checklist.options:ChecklistOptions",
 )

@@ -5,10 +5,15 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from diagnose.errors import BadInput
+from diagnose.families.checklist.options import ChecklistOptions
+from diagnose.families.latency.options import LatencyOptions
+from diagnose.families.webhooks.options import WebhooksOptions
 from diagnose.family import Plan
+from diagnose.inputs import check_url
 from diagnose.model import ChecklistPlan
 from diagnose.options import resolve as resolve_options
 from diagnose.settings import Common
@@ -40,17 +45,18 @@ POST_DEPLOY = ChecklistPlan(
 )
 
 
-def pre_deploy(common: Common, project: str | None, sources: Sequence[Any], tz: str | None) -> Plan:
+def pre_deploy(common: Common, opts: ChecklistOptions, sources: Sequence[Any]) -> Plan:
     """Env (when there are sources), build settings (with --project), window, deploy command."""
     from diagnose.families.build.options import BuildOptions
 
     build = resolve_options(BuildOptions, common.config)
+    project = opts.project
     probes = ("checklist_pre", *(["envvars"] if sources else []), *(["project"] if project else []))
     options: dict[str, Any] = {
         "project_dir": project,
         "sources": list(sources),
         "extra_required": {},
-        "tz": tz,
+        "tz": opts.tz,
         "node_major": build.node_major,
     }
     target = project or "(no project: window and deploy command only)"
@@ -58,22 +64,17 @@ def pre_deploy(common: Common, project: str | None, sources: Sequence[Any], tz: 
 
 
 def post_deploy(
-    common: Common,
-    url: str | None,
-    convex_url: str | None,
-    logs: Sequence[str],
-    since: datetime | None,
-    project: str | None,
-    sample: int,
+    common: Common, opts: ChecklistOptions, logs: Sequence[str], since: datetime | None
 ) -> Plan:
     """Smoke and a live sample (with --url), the request and Convex logs, the project's crons."""
     from diagnose.budgets import resolve
-    from diagnose.families.latency.options import LatencyOptions
-    from diagnose.families.webhooks.options import WebhooksOptions
 
+    check_post_deploy(opts, logs)
     configured = dict(common.config.data.get("budgets", {}))
     latency = resolve_options(LatencyOptions, common.config)
     webhooks = resolve_options(WebhooksOptions, common.config)
+    url, project = opts.url, opts.project
+    sample = latency.n if opts.sample is None else opts.sample
     convex_logs = [p for p in logs if is_convex(p)]
     probes = [
         "checklist_post",
@@ -85,8 +86,8 @@ def post_deploy(
     ]
     options = {
         "url": url,
-        "convex_url": convex_url,
-        "request_timeout": common.config.get("run", "request_timeout", 10.0),
+        "convex_url": opts.convex_url,
+        "request_timeout": common.request_timeout,
         "latency_urls": [url] if url and sample else [],
         "latency_n": sample,
         "latency_concurrency": latency.concurrency,
@@ -99,11 +100,42 @@ def post_deploy(
         "until": common.now,
         "budgets": resolve(configured),
         "budget_source": str(common.config.path) if configured else "runbook",
-        "ca_file": common.config.get("ssl", "ca_file"),
+        "ca_file": latency.ca_file,
         "project_dir": project,
     }
     target = " ".join([*([url] if url else []), *logs])
     return Plan("checklist", target, tuple(probes), options)
+
+
+def check_pre_deploy(opts: ChecklistOptions) -> None:
+    """Refuse a --project that is no folder and a --tz that names no zone, before anything runs."""
+    from diagnose.families.deploy.window import zone
+
+    zone(opts.tz)
+    if opts.project is not None and not Path(opts.project).is_dir():
+        raise BadInput(f"--project {opts.project}: not a folder")
+
+
+def check_post_deploy(opts: ChecklistOptions, logs: Sequence[str]) -> None:
+    """Refuse bad URLs, unreadable logs, stdin, a missing project, or nothing to check."""
+    from diagnose.readers.window import read_path_check
+
+    if opts.project is not None and not Path(opts.project).is_dir():
+        raise BadInput(f"--project {opts.project}: not a folder")
+    if opts.url:
+        check_url(opts.url, "--url")
+    if opts.convex_url:
+        check_url(opts.convex_url, "--convex-url")
+    for path in logs:
+        if problem := read_path_check(path):
+            raise BadInput(f"--log {path}: {problem}")
+    if "-" in logs:
+        raise BadInput("--log -: the checklist reads each log several times; give a file")
+    if not opts.url and not logs:
+        raise BadInput(
+            "nothing to check: give --url https://dashtray.com (smoke tests, p95) and/or "
+            "--log PATH (Convex logs: crons, syncs, email, webhooks; request logs: error rate)"
+        )
 
 
 def is_convex(path: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 
 from diagnose.config import Config, load_config
 from diagnose.errors import BadInput
+from diagnose.families.deploy.ci import from_env
+from diagnose.families.deploy.given import ENVIRONMENT, Given
 from diagnose.incidents.store import BUSY_TIMEOUT_MS, Store, default_path
-from diagnose.timeparse import iso
+from diagnose.redact import Redactor
+from diagnose.timeparse import iso, parse_when
 
 COMMIT_RX = re.compile(r"^[0-9a-fA-F]{4,40}$")
 MAX_TEXT = 4000
@@ -28,7 +32,7 @@ class Deployment:
     commit: str
     deployed_by: str | None = None
     changes: str | None = None
-    environment: str = "production"
+    environment: str = ENVIRONMENT
     source: str = "flags"
     recorded_at: str = ""
     id: int = 0
@@ -59,6 +63,34 @@ class Deployment:
         changes = [c.strip() for c in (self.changes or "").splitlines() if c.strip()]
         lines.extend(f"- {c.lstrip('- ')}" for c in changes or ["(none given)"])
         return "\n".join(lines)
+
+
+def from_flags(given: Given, env: Mapping[str, str], now: datetime, mask: Redactor) -> Deployment:
+    """The record to store: flags win, then the CI job's variables; masked, as it is printed."""
+    ci = from_env(env)
+    version = given.version or (ci.version if ci else None)
+    commit = given.commit or (ci.commit if ci else None)
+    if not version or not commit:
+        missing = " and ".join(
+            n for n, v in (("--version", version), ("--commit", commit)) if not v
+        )
+        raise BadInput(
+            f"no {missing}: give --version v1.2.0 --commit abc1234, or run inside CI "
+            "(GITHUB_SHA/GITHUB_REF_NAME, CF_PAGES_COMMIT_SHA, CI_COMMIT_SHA)"
+        )
+    when = parse_when(given.at, now) if given.at is not None else now
+    # Notes come from commit messages and CI variables: they are stored and printed masked.
+    return mask.model(
+        Deployment(
+            deployed_at=iso(when),
+            version=version.strip(),
+            commit=commit.strip(),
+            deployed_by=given.by or (ci.deployed_by if ci else None) or env.get("USER"),
+            changes=given.notes or (ci.changes if ci else None),
+            environment=given.environment,
+            source="flags" if not ci else ci.source,
+        )
+    )
 
 
 def check_fields(version: str, commit: str) -> None:
@@ -125,7 +157,7 @@ def record(path: Path, deployment: Deployment) -> Deployment:
     return Deployment(**{**deployment.__dict__, "id": new_id, "recorded_at": recorded})
 
 
-def recent(path: Path, limit: int = 20, until: str | None = None) -> list[Deployment]:
+def recent(path: Path, limit: int, until: str | None = None) -> list[Deployment]:
     """Return the latest deployments first (deployed at or before `until`, an iso() time)."""
     try:
         db = _connect(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,8 +39,6 @@ def allowed_host(text: str) -> str:
 
 
 def _is_v6(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.IPv6Address(host.strip("[]"))
     except ValueError:

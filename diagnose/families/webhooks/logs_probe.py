@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
 from diagnose.probe import FactSink, ProbeContext
+from diagnose.readers.window import describe_window
 from diagnose.timeparse import iso
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class WebhookLogsProbe:
 
 def checked(lines: int, bad: int, records: int, since: Any, until: Any) -> Checked:
     """Say how many log lines were read and how many records fell in the window."""
-    window = f"{iso(since) if since else 'the start'} .. {iso(until)}"
+    window = describe_window(iso(since) if since else None, iso(until) if until else None)
     detail = f"{lines} lines read, {bad} skipped as unreadable; {records} records in {window}"
     if not lines:
         hint = "the log is empty: give timeout 20 npx convex logs --prod --history 500 --jsonl > convex.jsonl"

@@ -93,6 +93,17 @@ def command_plan(
     logs = readable(opts.logs, "--log")
     captures = readable(opts.captures, "--capture")
     endpoint = check_url(opts.endpoint, "--endpoint") if opts.endpoint else None
+    if "-" in logs and "-" in captures:
+        raise BadInput(
+            "--log - and --capture -: stdin can be read only once; give one of them as a file"
+        )
+    # Bad input is refused before any live source is asked (a CLI run can take --timeout).
+    if since is not None and since >= until:
+        raise BadInput(f"--since {iso(since)} is not before --until ({iso(until)})")
+    try:
+        re.compile(opts.function_match)
+    except re.error as exc:
+        raise BadInput(f"bad --function {opts.function_match!r}: {exc}") from None
     # Live sources (diagnose/sources): Convex logs through its CLI when no --log is given, Dodo.
     live = live_sources.webhooks(common, bool(logs), since, until, endpoint) if common else Live()
     given_logs, logs = logs, logs or list(live.files)
@@ -100,12 +111,6 @@ def command_plan(
         if required:
             raise BadInput(NOTHING_TO_READ)
         return None
-    if since is not None and since >= until:
-        raise BadInput(f"--since {iso(since)} is not before --until ({iso(until)})")
-    try:
-        re.compile(opts.function_match)
-    except re.error as exc:
-        raise BadInput(f"bad --function {opts.function_match!r}: {exc}") from None
     looked_in = secret_env_names(opts.secret_env)
     secret_env, secret = pick_secret(looked_in)
     secrets = {

@@ -250,10 +250,11 @@ def test_nothing_measured_is_unknown(tmp_path: Path) -> None:
 
 
 def test_a_cut_request_that_waited_past_the_budget_is_slow_not_an_error() -> None:
-    """Cut by our deadline after 2.3 s against a 2 s budget: over budget for sure, never an error."""
+    """Cut by our deadline after about 4 s against a 2 s budget: over budget for sure, never an
+    error. (The deadline leaves a loaded machine seconds of slack past the budget.)"""
     with serve("healthy", time_scale=1.0, base_ms=9000) as app:
         rc, data, err = run(
-            app.url, "-n", "2", "--warmup", "0", "--timeout", "3", "--format", "json"
+            app.url, "-n", "2", "--warmup", "0", "--timeout", "5", "--format", "json"
         )
     assert data is not None, err
     assert (rc, data["status"]) == (1, "warning")
