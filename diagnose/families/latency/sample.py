@@ -212,7 +212,6 @@ def run(plan: Plan) -> tuple[list[Sample], int]:
         follow_redirects=False,
         limits=limits,
     ) as client:
-
         total = (plan.warmup + plan.n) * len(plan.urls)
         done = 0
 
