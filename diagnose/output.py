@@ -70,6 +70,7 @@ def save_facts(factset: FactSet, path: Path, redactor: Redactor) -> None:
 def finish(diagnosis: Diagnosis, common: Common, rules: Sequence[Rule] | None = None) -> int:
     """Render, write, JUnit, GitHub annotations, save facts, attach; return the exit code."""
     from diagnose.render import OutputFormat, renderer
+    from diagnose.render.text import terminal_width
 
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)
@@ -77,7 +78,12 @@ def finish(diagnosis: Diagnosis, common: Common, rules: Sequence[Rule] | None = 
         common.output is None and fmt is OutputFormat.TEXT and use_color(sys.stdout, common.color)
     )
     render = renderer(
-        fmt, color=color, verbose=common.verbose, brief=common.brief, redactor=redactor
+        fmt,
+        color=color,
+        verbose=common.verbose,
+        brief=common.brief,
+        redactor=redactor,
+        width=terminal_width(),
     )
     write_text(render(diagnosis), common.output, redactor)
     if common.junit is not None:
@@ -102,6 +108,7 @@ def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
     """Render every diagnosis: JSON lines for --format json, else one report after another."""
     from diagnose.render import OutputFormat, renderer
     from diagnose.render.json_out import render_json
+    from diagnose.render.text import terminal_width
 
     redactor = common.redactor()
     fmt = OutputFormat(common.fmt)
@@ -119,7 +126,12 @@ def write_many(diagnoses: Sequence[Diagnosis], common: Common) -> None:
             and use_color(sys.stdout, common.color)
         )
         render = renderer(
-            fmt, color=color, verbose=common.verbose, brief=common.brief, redactor=redactor
+            fmt,
+            color=color,
+            verbose=common.verbose,
+            brief=common.brief,
+            redactor=redactor,
+            width=terminal_width(),
         )
         text = "\n".join(render(d).rstrip("\n") + "\n" for d in diagnoses)
     write_text(text, common.output, redactor)

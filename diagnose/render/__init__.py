@@ -29,6 +29,7 @@ def renderer(
     verbose: bool = False,
     brief: bool = False,
     redactor: Redactor | None = None,
+    width: int | None = None,
 ) -> Callable[[Diagnosis], str]:
     """Return the renderer for a format: the diagnosis is masked before it is escaped or cut."""
     mask = redactor or Redactor()
@@ -38,4 +39,6 @@ def renderer(
         return lambda d: render_html(mask.model(d), verbose=verbose)
     if fmt is OutputFormat.MARKDOWN:
         return lambda d: render_markdown(mask.model(d), verbose=verbose)
-    return lambda d: render_text(mask.model(d), color=color, verbose=verbose, brief=brief)
+    return lambda d: render_text(
+        mask.model(d), color=color, verbose=verbose, brief=brief, width=width
+    )

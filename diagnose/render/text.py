@@ -37,7 +37,7 @@ def _painter(color: bool) -> Paint:
 
 
 def terminal_width() -> int:
-    """Return the width to wrap at: COLUMNS, else the terminal's, else 100."""
+    """Return the width to wrap at: COLUMNS, else the terminal's, else 100 (for output.py only)."""
     return shutil.get_terminal_size((_FALLBACK_WIDTH, 24)).columns
 
 
@@ -127,7 +127,7 @@ def _summary_lines(f: Finding, paint: Paint, width: int) -> list[str]:
 def first_screen(d: Diagnosis, *, color: bool = False, width: int | None = None) -> list[str]:
     """Return the answer: headline, context, checklist, one line per finding (--brief)."""
     paint = _painter(color)
-    width = width or terminal_width()
+    width = width or _FALLBACK_WIDTH  # pure: the caller measures the terminal
     head = _wrap(_headline(d), width, "", "  ")
     status = d.status.value.upper()
     head[0] = paint(status, d.status.value) + head[0][len(status) :]
@@ -149,7 +149,7 @@ def render_text(
 ) -> str:
     """Return the human-readable report: the first screen, details, inconclusive, notes."""
     d = diagnosis
-    width = width or terminal_width()
+    width = width or _FALLBACK_WIDTH
     paint = _painter(color)
     lines = first_screen(d, color=color, width=width)
     if brief:

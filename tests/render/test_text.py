@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from diagnose.model import Confidence, Diagnosis, FactSet, Finding, Severity, Status
 from diagnose.render.text import render_text
 
@@ -81,6 +83,17 @@ def test_prose_wraps_at_word_boundaries_and_commands_never_wrap() -> None:
     # Every wrapped copy of the message keeps its words whole and in order.
     head = " ".join(out[0:3]).split()
     assert head[2 : 2 + 10] == words[:10]
+
+
+def test_the_renderer_never_reads_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pure: with no width it wraps at 100 wherever pytest runs; output.finish measures."""
+    f = _finding("webhook.secret-mismatch", Severity.CRITICAL, 1, message=LONG)
+    d = _diagnosis(Status.CRITICAL, (f,))
+    monkeypatch.setenv("COLUMNS", "40")
+    narrow_env = render_text(d)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert render_text(d) == narrow_env == render_text(d, width=100)
+    assert max(len(line) for line in narrow_env.splitlines()) > 40
 
 
 def test_ok_and_unknown_headlines_say_what_was_checked() -> None:
