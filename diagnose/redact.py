@@ -53,8 +53,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The public start of a typed secret: its kind, not its value (whsec_, sk_live_, ghp_, xoxb-).
+_KIND_PREFIX_RX = re.compile(r"[A-Za-z]{2,8}[_-](?:(?:live|test)_)?")
 # The text at a cut: before an ellipsis or the end of a string, or after a leading ellipsis.
-_CUT_END_RX = re.compile(r"[^\s…]{" + str(MIN_SECRET_LEN) + r",}(?=…|\.\.\.|$)")
+_CUT_END_RX = re.compile(r"[^\s…]{" + str(MIN_SECRET_LEN) + r",}?(?=…|\.\.\.|$)")
 _CUT_START_RX = re.compile(r"(?<=…)[^\s…]{" + str(MIN_SECRET_LEN) + ",}")
 _MD = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>"})
 
@@ -104,7 +106,9 @@ class Redactor:
     def _cut_end(self, match: re.Match[str]) -> str:
         piece = match.group(0)
         for v in self._values:
-            for k in range(min(len(v) - 1, len(piece)), MIN_SECRET_LEN - 1, -1):
+            # The kind prefix alone ("whsec_" in a fix's "'whsec_...'") holds none of the secret.
+            kind = m.end() if (m := _KIND_PREFIX_RX.match(v)) else 0
+            for k in range(min(len(v) - 1, len(piece)), max(MIN_SECRET_LEN, kind + 1) - 1, -1):
                 if piece.endswith(v[:k]):
                     return piece[: len(piece) - k] + MASK
         return piece

@@ -85,3 +85,13 @@ def test_canaries_never_written(lab, tmp_path: Path, fmt: str) -> None:  # type:
     for canary in (CANARY_PASSWORD, CANARY_TOKEN, CANARY_WHSEC, CANARY_WHSEC[6:]):
         assert canary not in written
     assert "[REDACTED]" in written
+
+
+def test_a_secrets_kind_prefix_alone_is_not_masked_but_any_piece_of_it_is() -> None:
+    """A fix's placeholder "'whsec_...'" holds none of the secret; "whsec_M..." holds a piece."""
+    from diagnose.redact import Redactor
+
+    r = Redactor().with_secrets(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+    assert r.text("set it to 'whsec_...' now") == "set it to 'whsec_...' now"
+    assert r.text("x whsec_Mf... y") == "x [REDACTED]... y"
+    assert r.text("x whsec_M...") == "x [REDACTED]..."
