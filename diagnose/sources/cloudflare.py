@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
@@ -38,9 +39,15 @@ FACTS = (
 )
 
 
-def client(ctx: ProbeContext, needs: str) -> Api:
+def api_for(
+    base_url: str,
+    token: str,
+    needs: str,
+    max_bytes: int,
+    deadline: float,
+    request_timeout: float,
+) -> Api:
     """The API with the fixes for a call that needs one permission."""
-    token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
     fix = (
         f"give the token {needs} (dash.cloudflare.com > My Profile > API Tokens > edit); "
         "check it with: curl -sS https://api.cloudflare.com/client/v4/user/tokens/verify "
@@ -48,13 +55,49 @@ def client(ctx: ProbeContext, needs: str) -> Api:
     )
     return Api(
         SOURCE,
-        str(ctx.options["cloudflare_api_url"]),
+        base_url,
         {"authorization": f"Bearer {token}"},
         {FailureKind.AUTH: fix, FailureKind.FORBIDDEN: fix},
+        max_bytes,
+        deadline,
+        request_timeout,
+    )
+
+
+def client(ctx: ProbeContext, needs: str) -> Api:
+    """The API for a probe: its options, the token from the environment, the probe's deadline."""
+    return api_for(
+        str(ctx.options["cloudflare_api_url"]),
+        os.environ.get("CLOUDFLARE_API_TOKEN", ""),
+        needs,
         int(ctx.options["sources_max_bytes"]),
         time.monotonic() + ctx.remaining(),
         float(ctx.options["request_timeout"]),
     )
+
+
+@dataclass(frozen=True)
+class Account:
+    """A Pages project to read at plan time: where, with which token, under which bounds."""
+
+    base_url: str
+    token: str
+    account: str
+    project: str
+    max_bytes: int
+    deadline: float
+    request_timeout: float
+
+    def api(self, needs: str) -> Api:
+        """The API for one call that needs `needs`."""
+        return api_for(
+            self.base_url, self.token, needs, self.max_bytes, self.deadline, self.request_timeout
+        )
+
+    @property
+    def project_path(self) -> str:
+        """The Pages project's path under the API."""
+        return f"/accounts/{self.account}/pages/projects/{self.project}"
 
 
 def result(api: Api, path: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -152,32 +195,15 @@ class CloudflareProbe:
         )
 
 
-def pages_env_names(
-    base_url: str,
-    token: str,
-    account: str,
-    project: str,
-    max_bytes: int,
-    deadline: float,
-    request_timeout: float,
-) -> tuple[dict[str, list[str]], Fetched]:
+def pages_env_names(where: Account) -> tuple[dict[str, list[str]], Fetched]:
     """The Pages project's env var names per environment (production, preview); values dropped.
 
     GET /accounts/A/pages/projects/P: `deployment_configs.<env>.env_vars` maps each name to
     `{"type": "plain_text" | "secret_text", "value"}` (cloudflare-typescript, pages/projects).
     """
-    fix = f"give the token {NEEDS['pages']} (dash.cloudflare.com > My Profile > API Tokens > edit)"
-    api = Api(
-        SOURCE,
-        base_url,
-        {"authorization": f"Bearer {token}"},
-        {FailureKind.AUTH: fix, FailureKind.FORBIDDEN: fix},
-        max_bytes,
-        deadline,
-        request_timeout,
-    )
+    api = where.api(NEEDS["pages"])
     t0 = time.monotonic()
-    project_doc = result(api, f"/accounts/{account}/pages/projects/{project}") or {}
+    project_doc = result(api, where.project_path) or {}
     configs = project_doc.get("deployment_configs") if isinstance(project_doc, dict) else None
     names: dict[str, list[str]] = {}
     for env in ("production", "preview"):
@@ -190,39 +216,23 @@ def pages_env_names(
         api.host,
         "Pages env var names",
         count,
-        window=f"project {project}",
+        window=f"project {where.project}",
         seconds=time.monotonic() - t0,
     )
 
 
-def latest_failed_pages_build(
-    base_url: str,
-    token: str,
-    account: str,
-    project: str,
-    max_bytes: int,
-    deadline: float,
-    request_timeout: float,
-) -> tuple[str | None, Fetched]:
+def latest_failed_pages_build(where: Account) -> tuple[str | None, Fetched]:
     """The latest production deployment's build log when it failed (None when it did not).
 
     GET .../pages/projects/P/deployments?env=production (newest first; `latest_stage.status`),
     then .../deployments/ID/history/logs: `{"data": [{"ts", "line"}]}`, written as the
     dashboard's download is, one `ts<TAB>line` a line, for the build-log reader.
     """
-    fix = f"give the token {NEEDS['pages']} (dash.cloudflare.com > My Profile > API Tokens > edit)"
-    api = Api(
-        SOURCE,
-        base_url,
-        {"authorization": f"Bearer {token}"},
-        {FailureKind.AUTH: fix, FailureKind.FORBIDDEN: fix},
-        max_bytes,
-        deadline,
-        request_timeout,
-    )
+    api = where.api(NEEDS["pages"])
     t0 = time.monotonic()
-    where = f"/accounts/{account}/pages/projects/{project}/deployments"
-    deployments = result(api, where, {"env": "production"}) or []
+    project = where.project
+    listing = f"{where.project_path}/deployments"
+    deployments = result(api, listing, {"env": "production"}) or []
     latest = next((d for d in deployments if isinstance(d, dict)), None)
     stage = (latest or {}).get("latest_stage") or {}
     if latest is None or stage.get("status") != "failure":
@@ -230,7 +240,7 @@ def latest_failed_pages_build(
         return None, Fetched(
             SOURCE, api.host, "failed Pages builds", 0, window=f"{project}: {state}"
         )
-    logs = result(api, f"{where}/{latest.get('id')}/history/logs") or {}
+    logs = result(api, f"{listing}/{latest.get('id')}/history/logs") or {}
     data = logs.get("data") if isinstance(logs, dict) else None
     lines = [f"{e.get('ts', '')}\t{e.get('line', '')}" for e in data or [] if isinstance(e, dict)]
     return "\n".join(lines) + "\n", Fetched(

@@ -191,55 +191,48 @@ def env(common: Common, project: str | None) -> Live:
     )
 
 
-def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
-    """The Pages project's env var names, fetched now (the env family reads them as a source)."""
-
+def _pages_account(common: Common, opts: SourcesOptions) -> cloudflare.Account | None:
+    """The Pages project to read, when a token, an account and a project are all configured."""
     token = os.environ.get("CLOUDFLARE_API_TOKEN")
     account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
     project = opts.cloudflare_pages_project or common.config.get("service", "pages_project")
     if not (token and account and project):
         return None
+    return cloudflare.Account(
+        opts.cloudflare_api_url,
+        token,
+        str(account),
+        str(project),
+        opts.max_bytes,
+        time.monotonic() + common.timeout,
+        common.request_timeout,
+    )
+
+
+def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
+    """The Pages project's env var names, fetched now (the env family reads them as a source)."""
+    where = _pages_account(common, opts)
+    if where is None:
+        return None
     read: dict[str, Any] = {}
-
-    def fetch() -> Any:
-        return cloudflare.pages_env_names(
-            opts.cloudflare_api_url,
-            token,
-            str(account),
-            str(project),
-            opts.max_bytes,
-            time.monotonic() + common.timeout,
-            common.request_timeout,
-        )
-
-    found = _record(read, "cloudflare.pages_env", fetch)
-    names = {f"Cloudflare Pages {project} ({env})": v for env, v in (found or {}).items()}
-    return Live((), ("sources",), {"sources_read": read}, (token,), f"Pages {project}", names)
+    found = _record(read, "cloudflare.pages_env", lambda: cloudflare.pages_env_names(where))
+    names = {f"Cloudflare Pages {where.project} ({env})": v for env, v in (found or {}).items()}
+    return Live(
+        (), ("sources",), {"sources_read": read}, (where.token,), f"Pages {where.project}", names
+    )
 
 
 def _pages_build(common: Common, opts: SourcesOptions) -> Live:
     """The latest production Pages deployment's build log, when it failed (no GitHub token)."""
-    token = os.environ.get("CLOUDFLARE_API_TOKEN")
-    account = opts.cloudflare_account_id or os.environ.get("CLOUDFLARE_ACCOUNT_ID")
-    project = opts.cloudflare_pages_project or common.config.get("service", "pages_project")
-    if not (token and account and project):
+    where = _pages_account(common, opts)
+    if where is None:
         return Live()
     read: dict[str, Any] = {}
-
-    def fetch() -> Any:
-        return cloudflare.latest_failed_pages_build(
-            opts.cloudflare_api_url,
-            token,
-            str(account),
-            str(project),
-            opts.max_bytes,
-            time.monotonic() + common.timeout,
-            common.request_timeout,
-        )
-
-    log = _record(read, "cloudflare.pages_build", fetch)
+    log = _record(
+        read, "cloudflare.pages_build", lambda: cloudflare.latest_failed_pages_build(where)
+    )
     settings: dict[str, Any] = {"sources_read": read}
     if log is not None:
         settings["log_text"] = log
-        settings["log_source"] = f"Cloudflare Pages {project} (latest production deployment)"
-    return Live((), ("sources",), settings, (token,), f"Cloudflare Pages {project}")
+        settings["log_source"] = f"Cloudflare Pages {where.project} (latest production deployment)"
+    return Live((), ("sources",), settings, (where.token,), f"Cloudflare Pages {where.project}")
