@@ -145,7 +145,9 @@ def load_config(path: Path | None) -> Config:
             if key not in known[section]:
                 names = ", ".join(known[section])
                 raise BadInput(f"config {path}: unknown key {section}.{key} (known: {names})")
-            if not isinstance(value, known[section][key]) or isinstance(value, bool):
+            types = known[section][key]
+            # TOML's true is an int to isinstance: a bool only where the key takes one.
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 raise BadInput(f"config {path}: {section}.{key} has the wrong type")
             if isinstance(value, list) and not all(isinstance(x, str) and x for x in value):
                 raise BadInput(f"config {path}: {section}.{key} must be a list of strings")

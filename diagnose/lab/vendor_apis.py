@@ -7,6 +7,8 @@ Each answer is shaped from the vendor's published material, named beside it:
   "newCursor": MS}`, `Authorization: Convex <admin key>`. A bad key is 401 with the backend's
   own body (convex-backend, `ErrorMetadata::unauthenticated("BadAdminKey", "The provided admin
   key was invalid for this instance")`). A poll with nothing new is held open (a long poll).
+  `convex env list` reads the deployment's variables over the sync WebSocket
+  (`/api/<version>/sync`, diagnose/lab/convex_sync.py names its sources).
 - DodoPayments, `GET /webhooks` (dodopayments-python `WebhookDetails`, cursor pages
   `{"data", "iterator", "done"}`) and `GET /webhook_events` (API reference "Get webhook events":
   `{"items": [{business_id, created_at, event_id, event_type, latest_attempted_at, object_id,
@@ -27,6 +29,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from diagnose.lab import convex_sync
 from diagnose.lab.serving import serve_http
 
 CONVEX_BAD_KEY = {
@@ -43,8 +46,21 @@ class ConvexBackendState:
     admin_key: str = "self-hosted-admin-key-for-tests"
     entries: list[dict[str, Any]] = field(default_factory=list)
     first_poll_delay_s: float = 0.0  # hold the first poll this long (a slow or stuck backend)
+    env_vars: dict[str, str] = field(default_factory=dict)  # the deployment's variables
+    env_forbidden: bool = False  # the key's role lacks the env permission (a scoped deploy key)
     requests: list[str] = field(default_factory=list)
+    sync: list[str] = field(default_factory=list)  # sync messages and query paths received
     stop: threading.Event = field(default_factory=threading.Event)
+
+    def answer(self, path: str, args: list[Any]) -> Any:
+        """A query's value: the env list and env get system queries; null for anything else."""
+        docs = convex_sync.env_documents(self.env_vars, 1764000000000.0)
+        if path == convex_sync.ENV_QUERY:
+            return docs
+        if path == convex_sync.ENV_GET:
+            name = (args[0] if args and isinstance(args[0], dict) else {}).get("name")
+            return next((d for d in docs if d["name"] == name), None)
+        return None
 
 
 @dataclass
@@ -87,13 +103,24 @@ class _Quiet(BaseHTTPRequestHandler):
 
 
 class ConvexHandler(_Quiet):
-    """The one endpoint `convex logs` calls, as a self-hosted backend answers it."""
+    """The endpoints `convex logs` and `convex env list` call, as a self-hosted backend answers."""
 
     def do_GET(self) -> None:
-        """Answer /api/stream_function_logs; everything else is 404."""
+        """Answer /api/stream_function_logs and the sync socket; everything else is 404."""
         state: ConvexBackendState = self.server.state  # type: ignore[attr-defined]
         parts = urlsplit(self.path)
         state.requests.append(self.path)
+        if parts.path.endswith("/sync") and convex_sync.is_upgrade(self):
+            # The sync socket authenticates in its first messages, not with a header.
+            convex_sync.accept(self)
+            self.close_connection = True
+            try:
+                convex_sync.SyncSession(
+                    self, state.admin_key, state.answer, state.sync, state.env_forbidden
+                ).run()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                pass  # the CLI closed its socket once it had the answer
+            return
         if self.headers.get("authorization") != f"Convex {state.admin_key}":
             _send(self, 401, CONVEX_BAD_KEY)
             return

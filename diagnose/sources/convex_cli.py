@@ -1,15 +1,21 @@
-"""Convex through its own CLI: `convex logs --jsonl --history N --success`, as a log file would be.
+"""Convex through its own CLI: `convex logs` as a log file would be, `convex env list` as the env
+list the runbook saves.
 
 The CLI already holds the auth (CONVEX_DEPLOY_KEY, the logged-in config, or
 CONVEX_SELF_HOSTED_URL + CONVEX_SELF_HOSTED_ADMIN_KEY), so diagnose never reads or sends a key.
 `convex logs` never exits by itself: it prints the history from its first poll of
 /api/stream_function_logs, then long-polls for new entries. So the run stops it once the history
 is out (stdout idle after the first poll) or at the deadline, whichever comes first.
+`convex env list` subscribes to `_system/cli/queryEnvironmentVariables` over the sync WebSocket,
+prints the answer and exits; a refused key is retried forever by the client, so the run stops it
+at the client's "Failed to authenticate" line.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +24,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from diagnose.sources.base import FailureKind, Fetched, SourceFailure
 from diagnose.sources.http import Api, get_json
@@ -30,6 +37,11 @@ WATCHING = "Watching logs"  # what `convex logs` prints on stderr just before it
 LINE_IDLE_S = 0.75  # the history is written in one synchronous loop: a pause means it is out
 FIRST_POLL_S = 3.0  # after "Watching logs" with no line yet: an empty history
 STOP_GRACE_S = 1.0
+AUTH_REFUSED = "Failed to authenticate"  # the sync client's line for an AuthError (auth manager)
+NO_VARIABLES = "No environment variables set"  # `env list` on a deployment with none (stderr)
+# A line of `env list` output: NAME=value (or NAME with --names-only). The sync client also
+# logs to stdout ("Attempting reconnect in 1011ms"), and such lines are not variables.
+ENV_LINE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=|$)")
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,11 @@ def fetch_logs(opts: SourcesOptions, where: Deployment, dest: Path, deadline: fl
     ]
     shown = "convex " + " ".join(args[1:])
     t0 = time.monotonic()
-    lines, stderr, exited, cut = _run(args, project, dest, deadline, opts.max_bytes)
+    with dest.open("wb") as out:
+        lines, stderr, exited, cut = _run(args, project, out, deadline, opts.max_bytes)
     seconds = time.monotonic() - t0
     if lines == 0 and exited is not None and exited != 0:
-        raise _failure(stderr, exited, where)
+        raise _failure(stderr, exited, where, shown)
     if lines == 0 and not any(WATCHING in s for s in stderr):
         raise SourceFailure(
             SOURCE,
@@ -136,10 +149,102 @@ def fetch_logs(opts: SourcesOptions, where: Deployment, dest: Path, deadline: fl
     )
 
 
+def fetch_env(
+    opts: SourcesOptions, where: Deployment, project: Path, deadline: float
+) -> tuple[str, Fetched]:
+    """Run `convex env list` in the project; return its output (dotenv lines, or names) and the
+    record.
+
+    With `sources.convex_env_values` the values are asked for (`--include-values`, the CLI's
+    default unless it detects an AI agent) so that empty, placeholder and test-mode values are
+    judged as with a saved `npx convex env list --prod`; they stay in memory and are masked in
+    everything written. Otherwise `--names-only`.
+    """
+    mode = "--include-values" if opts.convex_env_values else "--names-only"
+    args = [*find_cli(opts, project), "env", "list", *where.args(), mode]
+    shown = "convex " + " ".join(args[1:])
+    t0 = time.monotonic()
+    out = io.BytesIO()
+    _, stderr, exited, cut = _run(
+        args, project, out, deadline, opts.max_bytes, idle_stop=False, fatal=AUTH_REFUSED
+    )
+    seconds = time.monotonic() - t0
+    refused = next((line for line in stderr if AUTH_REFUSED in line), None)
+    if refused is not None:
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.AUTH,
+            f"`{shown}`: the deployment refused the CLI's key ({refused})",
+            _auth_fix(where),
+        )
+    if exited is None:
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.TIMEOUT,
+            f"`{shown}` did not finish within {seconds:.1f} s" + _last(stderr),
+            "run it by hand in the project; give --timeout more seconds, or save its output and "
+            "pass --convex-env FILE",
+        )
+    if exited != 0:
+        raise _failure(stderr, exited, where, shown)
+    if cut:
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.BAD_ANSWER,
+            f"`{shown}` printed more than {opts.max_bytes} bytes (sources.max_bytes); not read",
+            "raise sources.max_bytes, or save its output and pass --convex-env FILE",
+        )
+    text = env_output(out.getvalue().decode("utf-8", "replace"))
+    count = sum(1 for line in text.splitlines() if ENV_LINE.match(line))
+    if count == 0 and not any(NO_VARIABLES in line for line in stderr):
+        raise SourceFailure(
+            SOURCE,
+            FailureKind.EMPTY,
+            f"`{shown}` printed no variable and did not say there are none" + _last(stderr),
+            "run it by hand in the project to see why",
+        )
+    return text, Fetched(
+        SOURCE,
+        where.origin,
+        "variables" + ("" if opts.convex_env_values else " (names only)"),
+        count,
+        window="the deployment's environment variables",
+        seconds=seconds,
+        notes=(f"ran `{shown}` ({where.mode})",),
+    )
+
+
+def env_output(text: str) -> str:
+    """The variables of `env list` output: NAME=value lines (a quoted value may span lines) or
+    bare names; the sync client's own log lines on stdout are dropped."""
+    kept: list[str] = []
+    quote = ""
+    for line in text.splitlines():
+        if quote:  # inside a quoted multi-line value ('...' as formatEnvValueForDotfile writes)
+            kept.append(line)
+            quote = "" if line.endswith(quote) else quote
+            continue
+        if not ENV_LINE.match(line):
+            continue
+        kept.append(line)
+        value = line.partition("=")[2]
+        if value[:1] in ("'", '"') and (len(value) == 1 or not value.endswith(value[0])):
+            quote = value[0]
+    return "\n".join(kept) + ("\n" if kept else "")
+
+
 def _run(
-    args: list[str], cwd: Path, dest: Path, deadline: float, max_bytes: int
+    args: list[str],
+    cwd: Path,
+    out: BinaryIO,
+    deadline: float,
+    max_bytes: int,
+    *,
+    idle_stop: bool = True,
+    fatal: str | None = None,
 ) -> tuple[int, list[str], int | None, bool]:
-    """Run the CLI until its history is out; return (lines, stderr tail, exit code, cut short)."""
+    """Run the CLI until it exits, its output pauses (idle_stop: the log history is out), it says
+    `fatal` on stderr, or the deadline; return (lines, stderr tail, exit code, cut short)."""
     env = {
         **os.environ,
         "CI": "1",  # no prompts, and the CLI's Sentry reporting stays off (lib/utils/sentry.ts)
@@ -167,17 +272,18 @@ def _run(
     stderr: deque[str] = deque(maxlen=20)
     watching = threading.Event()
 
+    stopped = threading.Event()
+
     def pump_out() -> None:
         assert proc.stdout is not None
-        with dest.open("wb") as out:
-            for raw in proc.stdout:
-                if state["bytes"] + len(raw) > max_bytes:
-                    state["cut"] = True
-                    break
-                out.write(raw)
-                state["bytes"] += len(raw)
-                state["lines"] += 1
-                state["last"] = time.monotonic()
+        for raw in proc.stdout:
+            if state["bytes"] + len(raw) > max_bytes:
+                state["cut"] = True
+                break
+            out.write(raw)
+            state["bytes"] += len(raw)
+            state["lines"] += 1
+            state["last"] = time.monotonic()
 
     def pump_err() -> None:
         assert proc.stderr is not None
@@ -188,6 +294,8 @@ def _run(
             if WATCHING in text:
                 watching.set()
                 state["watching_at"] = time.monotonic()
+            if fatal is not None and fatal in text:
+                stopped.set()
 
     threads = [threading.Thread(target=f, daemon=True) for f in (pump_out, pump_err)]
     for t in threads:
@@ -197,9 +305,9 @@ def _run(
         while True:
             now = time.monotonic()
             exited = proc.poll()
-            if exited is not None or now >= deadline or state["cut"]:
+            if exited is not None or now >= deadline or state["cut"] or stopped.is_set():
                 break
-            if state["lines"] and now - float(state["last"]) >= LINE_IDLE_S:
+            if idle_stop and state["lines"] and now - float(state["last"]) >= LINE_IDLE_S:
                 break
             if watching.is_set() and not state["lines"]:
                 if now - float(state.get("watching_at", now)) >= FIRST_POLL_S:
@@ -210,6 +318,8 @@ def _run(
             _stop(proc)
         threads[0].join(STOP_GRACE_S)
         threads[1].join(0.2)
+        if exited is None and not stopped.is_set():
+            exited = proc.poll()  # it may have exited between the last poll and the stop
     cut = bool(state["cut"]) or (exited is None and time.monotonic() >= deadline)
     return int(state["lines"]), list(stderr), exited, cut
 
@@ -228,10 +338,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _failure(stderr: list[str], code: int, where: Deployment) -> SourceFailure:
+def _failure(stderr: list[str], code: int, where: Deployment, shown: str) -> SourceFailure:
     """Classify the CLI's own error message (its last lines) into a failure with its fix."""
     said = " ".join(stderr[-3:])
     low = said.lower()
+    if "you do not have permission" in low:  # the CLI's PERMISSION_DENIED_MESSAGE_PREFIX
+        return SourceFailure(
+            SOURCE,
+            FailureKind.FORBIDDEN,
+            f"`{shown}` was refused: {said}",
+            "the key's role cannot do this: make a production deploy key with full access "
+            "(Convex dashboard > Settings > Deploy keys)",
+        )
+    if "add `convex` to your package.json" in low:
+        return SourceFailure(
+            SOURCE,
+            FailureKind.NOT_FOUND,
+            f"`{shown}` needs the Convex project: {said}",
+            "run diagnose in the Convex project's folder, or set sources.convex_project to it "
+            "(its package.json lists convex)",
+        )
     if "badadminkey" in low or "admin key" in low or "403" in low or "unauthorized" in low:
         return SourceFailure(
             SOURCE, FailureKind.AUTH, f"the CLI was refused: {said}", _auth_fix(where)
@@ -251,8 +377,8 @@ def _failure(stderr: list[str], code: int, where: Deployment) -> SourceFailure:
     return SourceFailure(
         SOURCE,
         FailureKind.BAD_ANSWER,
-        f"the CLI exited {code}: {said or 'no message'}",
-        "run `timeout 20 npx convex logs --history 10` in the project to see the error",
+        f"`{shown}` exited {code}: {said or 'no message'}",
+        f"run `timeout 20 npx {shown}` in the project to see the error",
     )
 
 

@@ -33,6 +33,12 @@ class SourcesOptions:
         low=1,
         high=100_000,
     )
+    convex_env_values: bool = setting(
+        True,
+        "`convex env list` reads the values too (empty, placeholder and test-mode checks; kept "
+        "in memory, masked in output); false: names only (--names-only)",
+        config="sources.convex_env_values",
+    )
     dodo_base_url: str = setting(
         "https://live.dodopayments.com",
         "DodoPayments API base URL (test mode: https://test.dodopayments.com)",

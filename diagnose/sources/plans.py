@@ -20,6 +20,16 @@ from diagnose.sources.options import SourcesOptions
 
 
 @dataclass(frozen=True)
+class EnvSet:
+    """Variables a source found set: where, on which side, and the dotenv text when it has values."""
+
+    label: str
+    deployment: bool  # the Convex deployment's variables; False: the frontend build's
+    names: tuple[str, ...] = ()
+    text: str | None = None  # NAME=value lines, as a saved `npx convex env list` holds
+
+
+@dataclass(frozen=True)
 class Live:
     """What the sources contribute: files they wrote, probes to run, their options and secrets."""
 
@@ -28,11 +38,33 @@ class Live:
     options: dict[str, Any] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     target: str = "live sources"
-    names: dict[str, list[str]] = field(default_factory=dict)  # label -> env names a source set
+    env_sets: tuple[EnvSet, ...] = ()  # variables a source found set (diagnose env)
 
     def any(self) -> bool:
         """Whether any source will be read."""
         return bool(self.files or self.probes)
+
+
+def merge(*parts: Live) -> Live:
+    """Several sources' contributions as one: probes once each, the fetch records joined."""
+    probes: list[str] = []
+    options: dict[str, Any] = {}
+    read: dict[str, Any] = {}
+    for part in parts:
+        probes.extend(p for p in part.probes if p not in probes)
+        read.update(part.options.get("sources_read") or {})
+        options.update(part.options)
+    if read:
+        options["sources_read"] = read
+    targets = [p.target for p in parts if p.any() or p.env_sets]
+    return Live(
+        tuple(f for p in parts for f in p.files),
+        tuple(probes),
+        options,
+        tuple(s for p in parts for s in p.secrets),
+        ", ".join(targets) or "live sources",
+        tuple(e for p in parts for e in p.env_sets),
+    )
 
 
 def options(common: Common) -> SourcesOptions:
@@ -160,14 +192,52 @@ def ssl(common: Common, domain: str) -> Live:
     return Live((), ("cloudflare",), settings, _secrets("CLOUDFLARE_API_TOKEN"))
 
 
-def env(common: Common, project: str | None) -> Live:
-    """GitHub's secret and variable names against what the workflows use, and the Cloudflare
-    Pages project's env var names (in `names`, for the env family's sources), when tokens are set."""
+def env(common: Common, project: str | None, convex_given: bool = False) -> Live:
+    """The Convex deployment's variables (`convex env list`, unless --convex-env is given),
+    GitHub's secret and variable names against what the workflows use, and the Cloudflare Pages
+    project's variable names, for each source that is configured."""
     opts = options(common)
-    secret = None if opts.offline else github.token()
-    pages = None if opts.offline else _pages_names(common, opts)
+    if opts.offline:
+        return Live()
+    parts = [
+        _convex_env(common, opts, Path(project or opts.convex_project))
+        if not convex_given
+        else Live(),
+        _github_names(opts, project),
+        _pages_names(common, opts) or Live(),
+    ]
+    return merge(*parts)
+
+
+def _convex_env(common: Common, opts: SourcesOptions, folder: Path) -> Live:
+    """`convex env list` through the CLI in the project folder, now (the env family reads it as
+    the saved list)."""
+    where = convex_cli.deployment(folder)
+    if where is None:
+        return Live()
+    read: dict[str, Any] = {}
+    deadline = time.monotonic() + common.timeout
+    text = _record(read, "convex.env", lambda: convex_cli.fetch_env(opts, where, folder, deadline))
+    sets: tuple[EnvSet, ...] = ()
+    if text is not None:
+        label = f"convex env list ({where.origin})"
+        names = tuple(n for n in (ln.partition("=")[0] for ln in text.splitlines()) if n)
+        sets = (EnvSet(label, True, names, text if opts.convex_env_values else None),)
+    return Live(
+        (),
+        ("sources",),
+        {"sources_read": read},
+        _secrets(*convex_cli.SECRET_ENV),
+        f"Convex {where.origin}",
+        sets,
+    )
+
+
+def _github_names(opts: SourcesOptions, project: str | None) -> Live:
+    """The github_names probe's options, when a GitHub token is there."""
+    secret = github.token()
     if secret is None:
-        return pages or Live()
+        return Live()
     folder = Path(project or opts.convex_project)
     settings: dict[str, Any] = {
         "github_api_url": opts.github_api_url,
@@ -177,18 +247,7 @@ def env(common: Common, project: str | None) -> Live:
         "sources_max_bytes": opts.max_bytes,
         "sources_max_pages": opts.max_pages,
     }
-    live = Live((), ("github_names",), settings, (secret,), f"GitHub {settings['github_repo']}")
-    if pages is None:
-        return live
-    merged = {**live.options, **pages.options}
-    return Live(
-        (),
-        (*live.probes, *pages.probes),
-        merged,
-        (*live.secrets, *pages.secrets),
-        live.target,
-        pages.names,
-    )
+    return Live((), ("github_names",), settings, (secret,), f"GitHub {settings['github_repo']}")
 
 
 def _pages_account(common: Common, opts: SourcesOptions) -> cloudflare.Account | None:
@@ -216,9 +275,12 @@ def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
         return None
     read: dict[str, Any] = {}
     found = _record(read, "cloudflare.pages_env", lambda: cloudflare.pages_env_names(where))
-    names = {f"Cloudflare Pages {where.project} ({env})": v for env, v in (found or {}).items()}
+    sets = tuple(
+        EnvSet(f"Cloudflare Pages {where.project} ({env})", False, tuple(v))
+        for env, v in (found or {}).items()
+    )
     return Live(
-        (), ("sources",), {"sources_read": read}, (where.token,), f"Pages {where.project}", names
+        (), ("sources",), {"sources_read": read}, (where.token,), f"Pages {where.project}", sets
     )
 
 

@@ -153,3 +153,34 @@ def test_the_repository_comes_from_the_origin_remote(tmp_path: Path) -> None:
     )
     assert repo_of(tmp_path) == "dashtray/dashtray"
     assert repo_of(tmp_path / "nowhere") is None
+
+
+def test_a_boolean_setting_takes_a_toml_boolean_and_a_number_does_not(tmp_path: Path) -> None:
+    from diagnose.config import load_config
+    from diagnose.errors import BadInput
+
+    good = tmp_path / "good.toml"
+    good.write_text("[sources]\noffline = true\nconvex_env_values = false\n")
+    assert load_config(good).get("sources", "offline") is True
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run]\ntimeout = true\n")
+    with pytest.raises(BadInput, match="run.timeout has the wrong type"):
+        load_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("printed", "kept"),
+    [
+        ("A=1\nB=two\n", "A=1\nB=two\n"),
+        ("Attempting reconnect in 1011ms\nA=1\n", "A=1\n"),
+        ("KEY='-----BEGIN\nabc\n-----END'\nB=2\n", "KEY='-----BEGIN\nabc\n-----END'\nB=2\n"),
+        ("A\nB\n", "A\nB\n"),
+        ("WebSocket reconnected at t=4s after disconnect due to closed with code 1005\n", ""),
+    ],
+)
+def test_env_list_output_keeps_the_variables_and_drops_the_clients_log_lines(
+    printed: str, kept: str
+) -> None:
+    from diagnose.sources.convex_cli import env_output
+
+    assert env_output(printed) == kept

@@ -90,11 +90,17 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
     if root is not None and not root.is_dir():
         raise BadInput(f"--project {opts.project}: not a folder")
     sources = env_sources(root, opts.convex_env, opts.env_files)
-    live = live_sources.env(common, opts.project)  # GitHub, Cloudflare Pages (diagnose/sources)
-    for label, names in live.names.items():  # Pages env var names: names set for the build
-        sources.append(
-            Source(label, Scope.BUILD, "production" in label, [Entry(n, None, 0) for n in names])
-        )
+    # Convex env list, GitHub, Cloudflare Pages (diagnose/sources); a --convex-env file wins.
+    live = live_sources.env(common, opts.project, opts.convex_env is not None)
+    for found in live.env_sets:
+        scope = Scope.CONVEX if found.deployment else Scope.BUILD
+        production = found.deployment or "production" in found.label
+        if found.text is not None:
+            sources.append(source_from_text(found.text, found.label, scope, production))
+        else:
+            sources.append(
+                Source(found.label, scope, production, [Entry(n, None, 0) for n in found.names])
+            )
     if not sources and not live.any():
         if required and root is not None:
             raise BadInput(
@@ -119,12 +125,11 @@ def command_plan(opts: EnvOptions, common: Common, *, required: bool = True) -> 
     }
     convex = opts.convex_env
     named = [*([convex] if convex not in (None, "-") else []), *opts.env_files]
-    target = opts.project or " ".join(named) or "stdin"
+    stdin = "stdin" if convex == "-" else None
+    target = opts.project or " ".join(named) or stdin or live.target
     # Values read from files are masked in everything written, just in case.
     probes = (("envvars",) if sources else ()) + live.probes
     options = {**live.options, **options}
-    if not sources:
-        target = live.target
     return Plan("env", str(target), probes, options, file_values(sources) + live.secrets)
 
 
