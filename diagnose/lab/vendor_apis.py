@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -409,6 +409,11 @@ def github_failed_run(
 # /accounts/{id}/pages/projects/{name}/domains -> [{name, status, validation_data,
 # verification_data, ...}]. A token without the permission a call needs gets 403 with
 # {"code": 10000, "message": "Authentication error"}; the rate limit is 429 with Retry-After.
+# POST /client/v4/graphql (developers.cloudflare.com/analytics/graphql-api): the aliases diagnose
+# asks of httpRequestsAdaptiveGroups (count per dimensions.datetimeMinute, quantiles
+# edgeTimeToFirstByteMsP95/originResponseDurationMsP95, avg.sampleInterval), `{"data", "errors":
+# null}`; what the token or plan does not allow is a 200 with `{"data": null, "errors":
+# [{"message", "path", "extensions": {"timestamp"}}]}` ("Error responses" page).
 
 CF_AUTH_ERROR = {"code": 10000, "message": "Authentication error"}
 CF_PROJECT_NOT_FOUND = {
@@ -442,7 +447,14 @@ class CloudflareState:
     build_logs: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # id -> [{ts, line}]
     forbidden: tuple[str, ...] = ()  # path parts the token lacks the permission for
     rate_limited: bool = False
+    # GraphQL Analytics: one row a minute {"minute", "count", "errors"} and the window's p95s.
+    analytics: list[dict[str, Any]] = field(default_factory=list)
+    edge_p95_ms: float = 180.0
+    origin_p95_ms: float = 60.0
+    sample_interval: float = 1.0
+    graphql_errors: list[str] = field(default_factory=list)  # a 200 with these errors
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    graphql: list[dict[str, Any]] = field(default_factory=list)  # the documents POSTed
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -541,6 +553,101 @@ class CloudflareHandler(_Quiet):
                     "result": None,
                 },
             )
+
+    def do_POST(self) -> None:
+        """POST /client/v4/graphql: the GraphQL Analytics API over httpRequestsAdaptiveGroups."""
+        state: CloudflareState = self.server.state  # type: ignore[attr-defined]
+        auth = self.headers.get("authorization")
+        state.requests.append((self.path, auth))
+        size = min(int(self.headers.get("content-length") or 0), 1 << 20)
+        document = json.loads(self.rfile.read(size) or b"{}")
+        state.graphql.append(document)
+        if state.rate_limited:
+            _send(self, 429, {"success": False, "errors": [], "messages": [], "result": None},
+                  {"retry-after": "60"})  # fmt: skip
+            return
+        if auth != f"Bearer {state.token}":
+            _send(self, 403, {"success": False, "errors": [CF_AUTH_ERROR], "messages": [],
+                              "result": None})  # fmt: skip
+            return
+        if urlsplit(self.path).path != "/client/v4/graphql":
+            _send(self, 404, None)
+            return
+        query = str(document.get("query", ""))
+        variables = document.get("variables") or {}
+        zone = str(variables.get("zoneTag"))
+        messages = list(state.graphql_errors)
+        if "graphql" in state.forbidden:
+            # Seen in the field for a token without Zone > Analytics > Read on the zone.
+            messages.append(f"zones [{zone}] are not authorized")
+        if "httpRequestsAdaptiveGroups" not in query:
+            messages.append("unknown field")
+        if messages:
+            _send(self, 200, graphql_errors(messages))
+            return
+        body = {"data": {"viewer": {"zones": [analytics_zone(state, variables)]}}, "errors": None}
+        _send(self, 200, body)
+
+
+def graphql_errors(messages: list[str]) -> dict[str, Any]:
+    """A 200 with errors, as the API's "Error responses" page shows it."""
+    return {
+        "data": None,
+        "errors": [
+            {
+                "message": m,
+                "path": ["viewer", "zones", "0", "httpRequestsAdaptiveGroups"],
+                "extensions": {"timestamp": "2026-11-27T10:00:00.000000000Z"},
+            }
+            for m in messages
+        ],
+    }
+
+
+def analytics_zone(state: CloudflareState, variables: dict[str, Any]) -> dict[str, Any]:
+    """The three aliases diagnose asks for (total, minutes, errors) over the filter's window."""
+    window = variables.get("filter") or {}
+    lo, hi = (
+        _ts(window.get("datetime_geq", "1970-01-01T00:00:00Z")),
+        _ts(window.get("datetime_lt", "2100-01-01T00:00:00Z")),
+    )
+    rows = [r for r in state.analytics if lo <= _ts(r["minute"]) < hi]
+    total = sum(int(r["count"]) for r in rows)
+    return {
+        "total": [
+            {
+                "count": total,
+                "avg": {"sampleInterval": state.sample_interval},
+                "quantiles": {
+                    "edgeTimeToFirstByteMsP95": state.edge_p95_ms if total else 0,
+                    "originResponseDurationMsP95": state.origin_p95_ms if total else 0,
+                },
+            }
+        ],
+        "minutes": [
+            {"count": r["count"], "dimensions": {"datetimeMinute": r["minute"]}} for r in rows
+        ],
+        "errors": [
+            {"count": r["errors"], "dimensions": {"datetimeMinute": r["minute"]}}
+            for r in rows
+            if r.get("errors")
+        ],
+    }
+
+
+def analytics_minutes(
+    end: datetime, counts: list[int], errors: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """One row a minute ending at `end` (exclusive), oldest first."""
+    start = end - timedelta(minutes=len(counts))
+    return [
+        {
+            "minute": (start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:00Z"),
+            "count": c,
+            "errors": (errors or [0] * len(counts))[i],
+        }
+        for i, c in enumerate(counts)
+    ]
 
 
 @contextmanager

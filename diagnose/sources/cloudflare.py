@@ -118,6 +118,15 @@ def zone_candidates(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
+def find_zone(api: Api, configured: str | None, domain: str) -> dict[str, Any]:
+    """The zone named in the config, else the domain's or its nearest parent's (GET /zones?name=)."""
+    for name in [configured or "", *zone_candidates(domain)]:
+        if name and (zones := result(api, "/zones", {"name": name})):
+            if isinstance(zones, list) and isinstance(zones[0], dict):
+                return zones[0]
+    raise api.fail(FailureKind.NOT_FOUND, f"no zone for {domain} is visible to this token")
+
+
 def domain_state(domains: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """The Pages custom domain named `name`: listed or not, its status and Cloudflare's reason."""
     found = next((d for d in domains if str(d.get("name", "")).lower() == name.lower()), None)
@@ -157,16 +166,7 @@ class CloudflareProbe:
         put("pages_project", project)
         lines: list[str] = []
         api = client(ctx, NEEDS["zone"])
-        zone = None
-        for name in [ctx.options.get("cloudflare_zone") or "", *zone_candidates(domain)]:
-            if name and (zones := result(api, "/zones", {"name": name})):
-                zone = zones[0]
-                break
-        if zone is None:
-            raise api.fail(
-                FailureKind.NOT_FOUND,
-                f"no zone for {domain} is visible to this token",
-            )
+        zone = find_zone(api, ctx.options.get("cloudflare_zone"), domain)
         put("zone", zone.get("name"))
         put("zone_id", zone.get("id"))
         settings = client(ctx, NEEDS["settings"])

@@ -79,7 +79,16 @@ def get_json(
     api: Api, path_or_url: str, params: Mapping[str, Any] | None = None, *, accept_404: bool = False
 ) -> Answer:
     """GET one JSON document, within the deadline and the size cap; raise SourceFailure."""
-    answer = get_bytes(api, path_or_url, params, accept_404=accept_404)
+    return _decoded(api, get_bytes(api, path_or_url, params, accept_404=accept_404))
+
+
+def post_json(api: Api, path: str, document: Any) -> Answer:
+    """POST a JSON document (a GraphQL query) and read the JSON answer, like get_json."""
+    return _decoded(api, get_bytes(api, path, method="POST", content=json.dumps(document).encode()))
+
+
+def _decoded(api: Api, answer: Answer) -> Answer:
+    """The answer with its body parsed as JSON; a body that is not JSON is a bad answer."""
     try:
         body = json.loads(answer.body) if answer.body else None
     except ValueError:
@@ -90,9 +99,16 @@ def get_json(
 
 
 def get_bytes(
-    api: Api, path_or_url: str, params: Mapping[str, Any] | None = None, *, accept_404: bool = False
+    api: Api,
+    path_or_url: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    accept_404: bool = False,
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> Answer:
-    """GET raw bytes (a log) within the deadline and the size cap; raise SourceFailure."""
+    """GET (or send content with method) and read raw bytes within the deadline and the size cap;
+    raise SourceFailure."""
     import httpx
 
     url = url_for(api, path_or_url)
@@ -102,10 +118,14 @@ def get_bytes(
     bound = min(left, api.request_timeout)
     timeout = httpx.Timeout(bound, connect=min(bound, 5.0))
     headers = {"user-agent": USER_AGENT, "accept": "application/json", **api.headers}
+    if content is not None:
+        headers["content-type"] = "application/json"
     try:
         with (
             httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream("GET", url, params=dict(params or {}), headers=headers) as resp,
+            client.stream(
+                method, url, params=dict(params or {}), headers=headers, content=content
+            ) as resp,
         ):
             if resp.is_redirect:
                 location = resp.headers.get("location", "")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from diagnose.options import resolve
 from diagnose.settings import Common
@@ -190,6 +191,33 @@ def ssl(common: Common, domain: str) -> Live:
         "sources_max_bytes": opts.max_bytes,
     }
     return Live((), ("cloudflare",), settings, _secrets("CLOUDFLARE_API_TOKEN"))
+
+
+def latency(common: Common, logs_given: bool, urls: list[str]) -> Live:
+    """Cloudflare's GraphQL Analytics for the site's zone (requests, 5xx, edge/origin p95 per
+    minute), when a token is set and no request log is given (a Logpush file wins)."""
+    opts = options(common)
+    if opts.offline or logs_given or not os.environ.get("CLOUDFLARE_API_TOKEN"):
+        return Live()
+    domain = common.config.get("service", "domain") or next(
+        (h for u in urls if (h := urlsplit(u).hostname)), None
+    )
+    if not domain:
+        return Live()
+    settings: dict[str, Any] = {
+        "cloudflare_api_url": opts.cloudflare_api_url,
+        "cloudflare_zone": opts.cloudflare_zone,
+        "cloudflare_domain": str(domain),
+        "sources_max_bytes": opts.max_bytes,
+        "analytics_now": common.now,  # the window's end when no --until is given
+    }
+    return Live(
+        (),
+        ("cloudflare_analytics",),
+        settings,
+        _secrets("CLOUDFLARE_API_TOKEN"),
+        f"Cloudflare Analytics {domain}",
+    )
 
 
 def env(common: Common, project: str | None, convex_given: bool = False) -> Live:

@@ -14,6 +14,7 @@ from diagnose.inputs import check_pem, check_url
 from diagnose.options import resolve
 from diagnose.readers.window import read_path_check
 from diagnose.settings import Common
+from diagnose.sources import plans as live_sources
 
 PROBES = ("latency_budget", "latency_sample", "latency_logs")
 
@@ -33,14 +34,15 @@ def command_plan(
     urls = list(opts.urls)
     if required and not urls and not opts.logs and (url := common.config.get("service", "url")):
         urls = [url]
-    if not urls and not opts.logs:
+    urls = [check_url(u, "URL") for u in urls]
+    live = live_sources.latency(common, bool(opts.logs), urls)  # Cloudflare Analytics, if set
+    if not urls and not opts.logs and not live.any():
         if not required:
             return None
         raise BadInput(
             "nothing to measure: give URLs (diagnose latency https://dashtray.com), "
             "--log PATH, or set service.url in diagnose.toml"
         )
-    urls = [check_url(u, "URL") for u in urls]
     if opts.ca_file:
         check_pem(opts.ca_file)  # before the run: the TLS library would read a FIFO forever
     if since and until and since > until:
@@ -63,7 +65,9 @@ def command_plan(
     # The log probe runs only for logs given: it warms pandas before the deadline, which a run
     # that only samples URLs should not pay for.
     probes = PROBES if opts.logs else tuple(p for p in PROBES if p != "latency_logs")
-    return Plan("latency", " ".join([*urls, *opts.logs]), probes, options)
+    options.update(live.options)
+    target = " ".join([*urls, *opts.logs]) or live.target
+    return Plan("latency", target, probes + live.probes, options, live.secrets)
 
 
 def plan(common: Common, window: Mapping[str, Any]) -> Plan | None:
