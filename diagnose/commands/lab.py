@@ -77,6 +77,17 @@ def try_commands(state: dict[str, Any]) -> list[str]:
     domain = ep["tls"].split("(")[1].rstrip(")")
     port = ep["tls"].split(" ")[0].split(":")[1]
     root = str(Path(cfg).parent / "lab-root.pem")
+    if "cloudflare api" in ep:  # the `sources` scenario: every command with no file
+        return [
+            f"export {env}",
+            f"cd {Path(cfg).parent}",
+            "diagnose webhooks --since 1h",
+            "diagnose env",
+            "diagnose build",
+            f"diagnose ssl {domain}",
+            "diagnose latency",
+            "diagnose all --since 1h",
+        ]
     return [
         f"export {env}",
         f"diagnose all --config {cfg} --since 10m",

@@ -12,9 +12,10 @@ import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from diagnose.lab import dns_server, http_app, tls_server, webhook_receiver
+from diagnose.lab import dns_server, http_app, tls_server, vendors, webhook_receiver
 from diagnose.lab.certs import DOMAIN
 from diagnose.paths import builtin_projects_dir
 
@@ -33,6 +34,7 @@ class Scenario:
     http_delay_s: float = 0.0
     webhook_fault: str = "healthy"  # a fault of diagnose.lab.webhook_receiver
     project: str | None = None  # None: no project checks; else a mutation of the sample project
+    vendors: bool = False  # the vendors' stand-ins too (diagnose/lab/vendors.py): no log files
     expect: tuple[str, ...] = field(default=())  # rule ids the diagnosis must show
 
 
@@ -73,6 +75,13 @@ SCENARIOS: dict[str, Scenario] = {
         "the project pins Node 18 and the production Convex env lacks a variable the code reads",
         project="old-node-missing-env",
         expect=("env.missing", "build.node-version"),
+    ),
+    "sources": Scenario(
+        "no file at all: the vendors' stand-ins (Convex, DodoPayments, GitHub, Cloudflare) hold "
+        "the evidence; the webhook secret was rotated at Dodo only, the last build failed, the "
+        "Pages custom domain is pending and the zone is on Flexible",
+        vendors=True,
+        expect=("env.github-secret-missing", "webhook.dodo-rejected", "tls.pages-custom-domain"),
     ),
 }
 
@@ -124,8 +133,11 @@ def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
             'ca_file = "lab-root.pem"',
             "",
             "[webhooks]",
-            'logs = ["convex.jsonl"]',
-            'captures = ["deliveries.jsonl"]',
+            *(
+                ()
+                if plan.vendors  # the Convex CLI and DodoPayments are the webhooks' evidence
+                else ('logs = ["convex.jsonl"]', 'captures = ["deliveries.jsonl"]')
+            ),
             "# The variable the lab's handler reads (the sample project's convex/http.ts), so a",
             "# DODO_PAYMENTS_WEBHOOK_SECRET set in the shell is not taken for the lab's secret.",
             f'secret_env = "{SECRET_ENV}"',
@@ -136,7 +148,8 @@ def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
             "concurrency = 4",
             "",
             "[run]",
-            "timeout = 8",
+            # The Convex CLI (Node) takes 2 to 6 s to start on a loaded machine, twice a run.
+            f"timeout = {20 if plan.vendors else 8}",
             "request_timeout = 5",
         ]
         if plan.project:
@@ -147,21 +160,23 @@ def start(scenario: str, folder: Path) -> Iterator[RunningLab]:
                 f'dir = "{project.name}"',
                 'convex_env = "project/convex.env"',
             ]
+        endpoints = {
+            "http": app.url,
+            "dns": dns.address,
+            "tls": f"127.0.0.1:{port} ({domain})",
+            "webhook receiver": receiver.url,
+            "convex log": str(log),
+            "captured deliveries": str(cap),
+        }
+        env = {SECRET_ENV: LAB_SECRET}
+        if plan.vendors:
+            found = vendors.start(stack, folder, datetime.now(UTC), domain, receiver.url)
+            config += found.config
+            endpoints.update(found.endpoints)
+            env.update(found.env)
         path = folder / "diagnose.toml"
         path.write_text("\n".join(config) + "\n", encoding="utf-8")
-        yield RunningLab(
-            scenario,
-            path,
-            {
-                "http": app.url,
-                "dns": dns.address,
-                "tls": f"127.0.0.1:{port} ({domain})",
-                "webhook receiver": receiver.url,
-                "convex log": str(log),
-                "captured deliveries": str(cap),
-            },
-            {SECRET_ENV: LAB_SECRET},
-        )
+        yield RunningLab(scenario, path, endpoints, env)
 
 
 def _project(target: Path, mutation: str) -> Path:

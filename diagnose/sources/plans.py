@@ -18,6 +18,7 @@ from diagnose.settings import Common
 from diagnose.sources import cloudflare, convex_cli, github
 from diagnose.sources.base import SourceFailure
 from diagnose.sources.options import SourcesOptions
+from diagnose.sources.record import read_options
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,9 @@ def merge(*parts: Live) -> Live:
     """Several sources' contributions as one: probes once each, the fetch records joined."""
     probes: list[str] = []
     options: dict[str, Any] = {}
-    read: dict[str, Any] = {}
     for part in parts:
         probes.extend(p for p in part.probes if p not in probes)
-        read.update(part.options.get("sources_read") or {})
-        options.update(part.options)
-    if read:
-        options["sources_read"] = read
+        options.update(part.options)  # each fetch record is its own key (record.read_options)
     targets = [p.target for p in parts if p.any() or p.env_sets]
     return Live(
         tuple(f for p in parts for f in p.files),
@@ -116,7 +113,7 @@ def webhooks(
         probes.append("webhook_sender")
         origins.append(f"DodoPayments {opts.dodo_base_url}")
     settings: dict[str, Any] = {
-        "sources_read": read,
+        **read_options(read),
         "dodo_base_url": opts.dodo_base_url,
         "dodo_key_env": key_env,
         "sources_max_bytes": opts.max_bytes,
@@ -166,7 +163,7 @@ def build(common: Common, project: str | None) -> Live:
         return github.latest_failed_job(client, repo, opts.github_branch)
 
     job = _record(read, "github.build_log", fetch)
-    settings: dict[str, Any] = {"sources_read": read}
+    settings: dict[str, Any] = read_options(read)
     target = f"GitHub Actions {repo or '(no repository)'}"
     if job is not None:
         settings["log_text"] = job.log
@@ -254,7 +251,7 @@ def _convex_env(common: Common, opts: SourcesOptions, folder: Path) -> Live:
     return Live(
         (),
         ("sources",),
-        {"sources_read": read},
+        read_options(read),
         _secrets(*convex_cli.SECRET_ENV),
         f"Convex {where.origin}",
         sets,
@@ -308,7 +305,7 @@ def _pages_names(common: Common, opts: SourcesOptions) -> Live | None:
         for env, v in (found or {}).items()
     )
     return Live(
-        (), ("sources",), {"sources_read": read}, (where.token,), f"Pages {where.project}", sets
+        (), ("sources",), read_options(read), (where.token,), f"Pages {where.project}", sets
     )
 
 
@@ -321,7 +318,7 @@ def _pages_build(common: Common, opts: SourcesOptions) -> Live:
     log = _record(
         read, "cloudflare.pages_build", lambda: cloudflare.latest_failed_pages_build(where)
     )
-    settings: dict[str, Any] = {"sources_read": read}
+    settings: dict[str, Any] = read_options(read)
     if log is not None:
         settings["log_text"] = log
         settings["log_source"] = f"Cloudflare Pages {where.project} (latest production deployment)"

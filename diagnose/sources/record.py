@@ -7,6 +7,15 @@ from typing import Any, ClassVar
 
 from diagnose.probe import FactSink, ProbeContext
 
+# Each fetch record is its own run option (`sources_read.convex.logs`), so that the plans of a
+# `diagnose all` run, merged into one set of options, keep every family's records.
+READ_PREFIX = "sources_read."
+
+
+def read_options(read: Mapping[str, Any]) -> dict[str, Any]:
+    """The fetch records as run options."""
+    return {READ_PREFIX + k: v for k, v in read.items()}
+
 
 class SourceUnavailable(Exception):
     """A source could not be read: its rules are inconclusive, with this reason and its fix."""
@@ -20,7 +29,11 @@ class SourcesProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Record every source's outcome; end in error when one failed (its facts are unknown)."""
-        records: Mapping[str, Mapping[str, Any]] = ctx.options.get("sources_read") or {}
+        records: dict[str, Mapping[str, Any]] = {
+            k.removeprefix(READ_PREFIX): v
+            for k, v in ctx.options.items()
+            if k.startswith(READ_PREFIX)
+        }
         for key, record in records.items():
             sink.put(f"source.{key}", dict(record))
         failed = [
