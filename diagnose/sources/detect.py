@@ -30,7 +30,7 @@ def section(root: Path, env: Mapping[str, str] | None = None) -> list[str]:
         "[sources]",
         "# Live sources (docs/sources.md): each turns on when its credentials are set; a file on",
         "# the command line always wins, and --offline (or offline = true) reads files only.",
-        f"# Convex logs (diagnose webhooks): {convex}",
+        f"# Convex logs and env list (diagnose webhooks, diagnose env): {convex}",
         "# DodoPayments (webhook endpoints and events): "
         + (
             "on (DODO_PAYMENTS_API_KEY is set)"
@@ -40,7 +40,8 @@ def section(root: Path, env: Mapping[str, str] | None = None) -> list[str]:
         "# GitHub (failed runs for diagnose build, secret names for diagnose env): "
         + (f"on ({gh})" if gh else "off (set GITHUB_TOKEN or run gh auth login)")
         + (f", repository {repo}" if repo else ", no github.com remote: set github_repo"),
-        "# Cloudflare (SSL mode, Pages custom domains for diagnose ssl): "
+        "# Cloudflare (SSL mode and Pages domains for diagnose ssl, Pages env and builds, "
+        "Analytics for diagnose latency): "
         + (
             "on (CLOUDFLARE_API_TOKEN is set)"
             if env.get("CLOUDFLARE_API_TOKEN")

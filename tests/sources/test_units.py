@@ -134,10 +134,13 @@ def test_init_names_the_sources_a_project_can_use_never_a_value(tmp_path: Path) 
         "GITHUB_TOKEN": "ghp_secretValue000000000000000000000000",
     }
     text = "\n".join(section(tmp_path, env))
-    assert "Convex logs (diagnose webhooks): on (self-hosted: http://127.0.0.1:3210)" in text
+    assert (
+        "Convex logs and env list (diagnose webhooks, diagnose env): on (self-hosted: http://127.0.0.1:3210)"
+        in text
+    )
     assert "DodoPayments (webhook endpoints and events): on" in text
     assert "on (GITHUB_TOKEN), repository dashtray/dashtray" in text
-    assert "Cloudflare (SSL mode, Pages custom domains for diagnose ssl): off" in text
+    assert "Analytics for diagnose latency): off" in text
     for value in env.values():
         if "127.0.0.1" not in value:
             assert value not in text
