@@ -314,12 +314,12 @@ def _run(
                     break
             time.sleep(0.05)
     finally:
+        if exited is None and not stopped.is_set():
+            exited = proc.poll()  # it may have exited since the last look (before any stop)
         if proc.poll() is None:
             _stop(proc)
         threads[0].join(STOP_GRACE_S)
         threads[1].join(0.2)
-        if exited is None and not stopped.is_set():
-            exited = proc.poll()  # it may have exited between the last poll and the stop
     cut = bool(state["cut"]) or (exited is None and time.monotonic() >= deadline)
     return int(state["lines"]), list(stderr), exited, cut
 
