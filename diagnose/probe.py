@@ -122,6 +122,8 @@ class Probe(Protocol):
         ...
 
 
+# A probe class may also set `settings_only = True` when it measures nothing and only puts the
+# settings rules compare with (budgets): its running makes no rule applicable by itself.
 # A probe class may also define `warm_imports` ("module" or "module:function" names): the engine imports them
 # before the run's deadline starts, so that heavy imports are not charged to a peer's time.
 # A probe class may also define `describe(facts) -> list[str]` (a staticmethod): lines that show

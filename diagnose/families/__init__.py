@@ -79,7 +79,10 @@ def make_probe(name: str) -> Probe:
 class FactCatalog(Mapping[str, str]):
     """Fact name -> the probe that provides it; a provided name may end in `.*` (a prefix)."""
 
-    def __init__(self, table: Mapping[str, frozenset[str]]) -> None:
+    def __init__(
+        self, table: Mapping[str, frozenset[str]], settings: frozenset[str] = frozenset()
+    ) -> None:
+        self.settings = settings  # probes that only put settings (budgets), measuring nothing
         self._exact = {fact: probe for probe, facts in table.items() for fact in facts}
         self._prefixes = [
             (fact[:-1], probe) for fact, probe in self._exact.items() if fact.endswith(".*")
@@ -103,4 +106,7 @@ class FactCatalog(Mapping[str, str]):
 @cache
 def catalog() -> FactCatalog:
     """Return the catalog of every fact every registered probe provides."""
-    return FactCatalog({name: probe_class(name).provides for name in PROBES})
+    return FactCatalog(
+        {name: probe_class(name).provides for name in PROBES},
+        frozenset(n for n in PROBES if getattr(probe_class(n), "settings_only", False)),
+    )

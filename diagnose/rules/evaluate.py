@@ -63,8 +63,10 @@ def judge(rule: Rule, factset: FactSet, providers: Mapping[str, str]) -> Verdict
     needed = {providers.get(f, "?") for f in rule.facts()}
     ran = {p.name for p in factset.probes}
     # Applicable when any of its probes ran: a rule over logs *and* live samples still judges
-    # a run that had only one of them (the other's facts read as unset).
-    if not needed & ran:
+    # a run that had only one of them (the other's facts read as unset). A probe that only puts
+    # settings (the budgets) does not count: a budget alone is nothing measured.
+    measuring = needed - getattr(providers, "settings", frozenset()) or needed
+    if not measuring & ran:
         return Verdict(rule, "not-applicable", reason=f"needs {', '.join(sorted(needed))}")
     get = fact_getter(factset, providers)
     verdict, evidence, bound = rule.when.judge(get)

@@ -92,6 +92,7 @@ class LatencyBudgetProbe:
     """Put the budgets the latency rules compare with (config [budgets], else the runbook's)."""
 
     name: ClassVar[str] = "latency_budget"
+    settings_only: ClassVar[bool] = True  # budgets, not a measurement: see diagnose/probe.py
     provides: ClassVar[frozenset[str]] = frozenset(
         {"latency.budget.p95_ms", "latency.budget.error_rate"}
         | {"latency.budget.function_p95_ms", "latency.budget.spike_factor"}
