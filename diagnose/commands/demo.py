@@ -19,6 +19,7 @@ from diagnose.config import Config
 from diagnose.engine.api import gather_facts, judge
 from diagnose.errors import BadInput
 from diagnose.output import finish
+from diagnose.runoptions import FORMAT
 from diagnose.settings import make_common
 
 DEFAULT_SCENARIO = "incident"
@@ -79,7 +80,7 @@ def _whole_service(scenario: str, params: dict[str, Any]) -> int:
         from diagnose.incidents.attach import check_target
 
         check_target(str(params["attach"]), Config())
-    talk = params.get("fmt", "text") == "text" and not params.get("output")
+    talk = (params.get("fmt") or FORMAT) == "text" and not params.get("output")
     with (
         tempfile.TemporaryDirectory(prefix="diagnose-demo-") as tmp,
         start(scenario, Path(tmp)) as lab,

@@ -24,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from diagnose.coverage import Checked, fact_name
+from diagnose.families.latency.stats import sparkline
 from diagnose.probe import FactSink, ProbeContext
 from diagnose.sources.base import FailureKind
-from diagnose.sources.cloudflare import find_zone
+from diagnose.sources.cloudflare import api_for, find_zone
 from diagnose.sources.http import Api, post_json
 
 SOURCE = "cloudflare"
@@ -185,8 +186,6 @@ class CloudflareAnalyticsProbe:
     @staticmethod
     def describe(facts: Mapping[str, Any]) -> list[str]:
         """Requests and 5xx per minute as sparklines, from the facts (replay shows them too)."""
-        from diagnose.families.latency.stats import sparkline
-
         rpm = facts.get(PREFIX + "requests_per_minute")
         if not isinstance(rpm, list) or not rpm:
             return []
@@ -198,8 +197,6 @@ class CloudflareAnalyticsProbe:
 
     def collect(self, ctx: ProbeContext, sink: FactSink) -> None:
         """Find the zone, ask for the window's traffic, reduce it to facts."""
-        from diagnose.sources.cloudflare import api_for
-
         token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
         api = api_for(
             str(ctx.options["cloudflare_api_url"]),

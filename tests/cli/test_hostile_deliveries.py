@@ -173,7 +173,7 @@ def test_11_the_migration_keeps_every_delivery(tmp_path: Path) -> None:
             "VALUES (1, 'webhook:http://127.0.0.1:9/h', 'unsent', 2, '2026-11-27T10:00:00Z')"
         )
     with Store(db) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 4
+        assert store.schema_version() == SCHEMA_VERSION >= 4  # every migration from 3 ran
         (delivery,) = store.unsent()
         assert delivery.attempts == 2 and delivery.state is DeliveryState.UNSENT
         store.mark(delivery, DeliveryState.MAY_HAVE_ARRIVED, 1, error="cut")
