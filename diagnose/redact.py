@@ -34,6 +34,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b(prod|preview|dev|project):[A-Za-z0-9_:-]+\|[A-Za-z0-9+/=_-]{8,}"),
         r"\1:" + MASK,
     ),
+    # Self-hosted Convex admin keys: <instance name>|<hex> (the name is not the secret).
+    (re.compile(r"\b([A-Za-z0-9_-]+)\|[0-9a-f]{32,}\b"), r"\1|" + MASK),
     # webhook-signature values: v1,<base64>
     (re.compile(r"\bv1,[A-Za-z0-9+/]{20,}={0,2}"), "v1," + MASK),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,})"), "gh_" + MASK),

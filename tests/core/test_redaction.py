@@ -95,3 +95,17 @@ def test_a_secrets_kind_prefix_alone_is_not_masked_but_any_piece_of_it_is() -> N
     assert r.text("set it to 'whsec_...' now") == "set it to 'whsec_...' now"
     assert r.text("x whsec_Mf... y") == "x [REDACTED]... y"
     assert r.text("x whsec_M...") == "x [REDACTED]..."
+
+
+def test_a_self_hosted_convex_admin_key_is_masked_by_its_shape() -> None:
+    from diagnose.redact import Redactor
+
+    key = "convex-self-hosted|01" + "ab" * 40
+    assert Redactor().text(f"admin key {key} set") == "admin key convex-self-hosted|[REDACTED] set"
+
+
+def test_every_credential_variable_the_sources_read_is_always_masked() -> None:
+    from diagnose.config import DEFAULT_SECRET_ENV
+
+    for name in ("CONVEX_SELF_HOSTED_ADMIN_KEY", "GH_TOKEN", "CONVEX_DEPLOY_KEY", "GITHUB_TOKEN"):
+        assert name in DEFAULT_SECRET_ENV
